@@ -1,0 +1,4 @@
+"""Datasets: ``imdb``."""
+from . import imdb
+
+__all__ = ["imdb"]

@@ -1,0 +1,130 @@
+"""The IMDB movie-review sentiment dataset, with Keras' ``load_data`` semantics.
+
+25,000 training and 25,000 test reviews, each a list of word ids, labelled 1
+(positive) or 0 (negative). Ids: 0 padding, 1 start of review, 2 out of vocabulary,
+and word rank r (1 = most frequent word) becomes ``r + index_from`` (3 by default).
+
+The file ``imdb.npz`` is looked up at ``path``, then in ``$NUMRNN_DATA``, then in
+``~/.numrnn/datasets``; if absent it is downloaded from Keras' address.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+
+import numpy as np
+
+from ..utils.data_utils import get_file
+
+ORIGIN = "https://s3.amazonaws.com/text-datasets/imdb.npz"
+MD5 = "599dadb1135973df5b59232a0e9a887c"
+WORD_INDEX_ORIGIN = "https://s3.amazonaws.com/text-datasets/imdb_word_index.json"
+WORD_INDEX_MD5 = "bfafd718b763782e994055a2d397834f"
+
+
+def _as_optional_int(name: str, value, minimum: int = 0):
+    if value is None:
+        return None
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name}={value!r}; accepted: an int >= {minimum} or None")
+    return int(value)
+
+
+def _resolve(path, default_name):
+    """``path`` may be a file name (looked up in the data folders), a file or a folder."""
+    if path is None or path == default_name:
+        return default_name, None
+    p = os.fspath(path)
+    if os.path.dirname(p) or os.path.exists(p):
+        return os.path.basename(p) or default_name, p
+    return p, None
+
+
+def load_data(path: str | os.PathLike | None = "imdb.npz", num_words: int | None = None,
+              skip_top: int = 0, maxlen: int | None = None, seed: int = 113,
+              start_char: int | None = 1, oov_char: int | None = 2, index_from: int = 3,
+              **kwargs):
+    """Return ``(x_train, y_train), (x_test, y_test)`` as Keras 2.1 does.
+
+    - Both sets are shuffled with ``np.random.RandomState(seed)`` (the permutations
+      Keras uses; numrnn leaves the global NumPy generator alone).
+    - Each review becomes ``[start_char] + [rank + index_from for each word]``.
+    - ``maxlen``: reviews with ``len >= maxlen`` (start char included) are dropped,
+      not truncated; train and test are filtered separately.
+    - ``num_words``: ids outside ``[skip_top, num_words)`` become ``oov_char`` (or are
+      dropped if ``oov_char`` is None). With ``num_words=None`` the limit is the
+      largest id, so that one id becomes OOV too: a Keras quirk kept for identical numbers.
+
+    x arrays are 1-D object arrays of Python lists; y arrays are int64 labels 0/1.
+    """
+    if "nb_words" in kwargs:
+        warnings.warn("nb_words is now num_words", stacklevel=2)
+        num_words = kwargs.pop("nb_words")
+    if kwargs:
+        raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")
+    num_words = _as_optional_int("num_words", num_words, 1)
+    skip_top = _as_optional_int("skip_top", skip_top)
+    maxlen = _as_optional_int("maxlen", maxlen, 1)
+    start_char = _as_optional_int("start_char", start_char)
+    oov_char = _as_optional_int("oov_char", oov_char)
+    index_from = _as_optional_int("index_from", index_from)
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed={seed!r}; accepted: an int >= 0")
+
+    fname, where = _resolve(path, "imdb.npz")
+    file = get_file(fname, ORIGIN, MD5, path=where)
+    with np.load(file, allow_pickle=True) as f:
+        missing = {"x_train", "y_train", "x_test", "y_test"} - set(f.files)
+        if missing:
+            raise ValueError(f"{file}: not an IMDB file, it lacks {sorted(missing)}")
+        x_train, y_train = f["x_train"], f["y_train"]
+        x_test, y_test = f["x_test"], f["y_test"]
+
+    rng = np.random.RandomState(seed)
+    order = np.arange(len(x_train))
+    rng.shuffle(order)
+    x_train, y_train = x_train[order], y_train[order]
+    order = np.arange(len(x_test))
+    rng.shuffle(order)
+    x_test, y_test = x_test[order], y_test[order]
+
+    def shift(seqs):
+        if start_char is not None:
+            return [[start_char] + [w + index_from for w in s] for s in seqs]
+        return [[w + index_from for w in s] for s in seqs]
+
+    xs_train, xs_test = shift(x_train), shift(x_test)
+    if maxlen:
+        keep = [i for i, s in enumerate(xs_train) if len(s) < maxlen]
+        xs_train, y_train = [xs_train[i] for i in keep], y_train[keep]
+        keep = [i for i, s in enumerate(xs_test) if len(s) < maxlen]
+        xs_test, y_test = [xs_test[i] for i in keep], y_test[keep]
+        if not xs_train and not xs_test:
+            raise ValueError(f"After filtering for sequences shorter than maxlen={maxlen}, no "
+                             "sequence was kept; increase maxlen")
+    if not num_words:
+        num_words = max(max(s) for s in xs_train + xs_test if s)
+
+    def cut(seqs):
+        if oov_char is not None:
+            return [[w if skip_top <= w < num_words else oov_char for w in s] for s in seqs]
+        return [[w for w in s if skip_top <= w < num_words] for s in seqs]
+
+    return ((_object_array(cut(xs_train)), np.asarray(y_train)),
+            (_object_array(cut(xs_test)), np.asarray(y_test)))
+
+
+def _object_array(seqs: list[list[int]]) -> np.ndarray:
+    out = np.empty(len(seqs), dtype=object)
+    out[:] = seqs
+    return out
+
+
+def get_word_index(path: str | os.PathLike | None = "imdb_word_index.json") -> dict[str, int]:
+    """The dictionary word -> rank (1 = most frequent). Id in ``load_data`` = rank + 3."""
+    fname, where = _resolve(path, "imdb_word_index.json")
+    file = get_file(fname, WORD_INDEX_ORIGIN, WORD_INDEX_MD5, path=where)
+    with open(file, encoding="utf-8") as f:
+        return json.load(f)

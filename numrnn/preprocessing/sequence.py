@@ -1,0 +1,70 @@
+"""``pad_sequences``: make variable-length sequences one fixed length."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+_WHERE = ("pre", "post")
+
+
+def pad_sequences(sequences: Sequence, maxlen: int | None = None, dtype="int32",
+                  padding: str = "pre", truncating: str = "pre", value: float = 0.0) -> np.ndarray:
+    """Return an array of shape ``(len(sequences), maxlen)`` (Keras semantics).
+
+    - ``maxlen=None``: the length of the longest sequence.
+    - ``truncating='pre'`` keeps the *last* ``maxlen`` items, ``'post'`` the first.
+    - ``padding='pre'`` puts ``value`` in front, ``'post'`` behind.
+    - An empty sequence gives a row of ``value``.
+
+    Values that the ``dtype`` cannot hold exactly (3.7 into int32, 300 into int8) raise
+    a ValueError instead of being changed silently.
+    """
+    if not hasattr(sequences, "__len__"):
+        raise ValueError(f"sequences has type {type(sequences).__name__}; accepted: a list of "
+                         "sequences")
+    if padding not in _WHERE:
+        raise ValueError(f"padding={padding!r}; accepted: 'pre' or 'post'")
+    if truncating not in _WHERE:
+        raise ValueError(f"truncating={truncating!r}; accepted: 'pre' or 'post'")
+    if maxlen is not None and (not isinstance(maxlen, (int, np.integer)) or isinstance(maxlen, bool)
+                               or maxlen < 0):
+        raise ValueError(f"maxlen={maxlen!r}; accepted: an int >= 0 or None")
+    try:
+        out_dtype = np.dtype(dtype)
+    except TypeError as err:
+        raise TypeError(f"dtype={dtype!r} is not a NumPy dtype") from err
+    lengths = []
+    for k, s in enumerate(sequences):
+        if not hasattr(s, "__len__") or isinstance(s, (str, bytes)):
+            raise ValueError(f"sequences[{k}] is {type(s).__name__} {s!r}; accepted: a list of "
+                             "numbers")
+        lengths.append(len(s))
+    if maxlen is None:
+        maxlen = max(lengths, default=0)
+    maxlen = int(maxlen)
+    x = np.full((len(lengths), maxlen), value, dtype=out_dtype)
+    if out_dtype.kind != "O" and np.asarray(value).dtype.kind in "biuf" and x.size and \
+            x.flat[0] != value:
+        raise ValueError(f"value={value!r} cannot be stored exactly as {out_dtype}")
+    if maxlen == 0:
+        return x
+    for k, s in enumerate(sequences):
+        if not lengths[k]:
+            continue
+        trunc = s[-maxlen:] if truncating == "pre" else s[:maxlen]
+        arr = np.asarray(trunc)
+        if arr.ndim != 1:
+            raise ValueError(f"sequences[{k}] has shape {arr.shape}; accepted: a flat sequence")
+        if arr.dtype.kind not in "biuf":
+            raise ValueError(f"sequences[{k}] holds {arr.dtype} values; accepted: numbers")
+        converted = arr.astype(out_dtype)
+        if out_dtype.kind != "f" and not np.array_equal(converted, arr):
+            raise ValueError(f"sequences[{k}] has values that {out_dtype} cannot hold exactly "
+                             f"(e.g. {arr[converted != arr][0]!r}); pass a wider dtype")
+        if padding == "post":
+            x[k, : len(converted)] = converted
+        else:
+            x[k, maxlen - len(converted):] = converted
+    return x
