@@ -56,6 +56,7 @@ class Tokenizer:
         self.document_count = 0
         self.word_index: dict[str, int] = {}
         self.index_word: dict[int, str] = {}
+        self._fitted = False
 
     def _tokens(self, text: str) -> list[str]:
         if self.char_level:
@@ -70,8 +71,12 @@ class Tokenizer:
 
     def fit_on_texts(self, texts: Iterable[str]) -> None:
         """Count the tokens of ``texts`` and (re)build ``word_index``."""
-        for k, text in enumerate(self._texts(texts)):
-            tokens = self._tokens(_check_text(text, f"texts[{k}]"))
+        texts = list(self._texts(texts))
+        for k, text in enumerate(texts):  # check everything before counting anything
+            _check_text(text, f"texts[{k}]")
+        self._fitted = True
+        for text in texts:
+            tokens = self._tokens(text)
             self.document_count += 1
             for w in tokens:
                 self.word_counts[w] = self.word_counts.get(w, 0) + 1
@@ -85,7 +90,7 @@ class Tokenizer:
 
     def texts_to_sequences(self, texts: Iterable[str]) -> list[list[int]]:
         """Each text as a list of ids (unknown or rare words: ``oov_token`` or dropped)."""
-        if not self.word_index:
+        if not self._fitted:
             raise RuntimeError("Tokenizer: call fit_on_texts before texts_to_sequences")
         oov = self.word_index.get(self.oov_token) if self.oov_token is not None else None
         out = []
