@@ -178,7 +178,8 @@ def test_missing_data_file_says_where_to_put_it(tmp_path, monkeypatch):
 
 
 @settings(max_examples=40, deadline=None)
-@given(bad=st.one_of(st.integers(max_value=-1), st.integers(min_value=10, max_value=10**9)))
+@given(bad=st.one_of(st.integers(min_value=-(2**63), max_value=-1),
+                   st.integers(min_value=10, max_value=2**63 - 1)))
 def test_any_out_of_range_id_is_rejected(bad):
     layer = Embedding(10, 2)
     x = np.array([[1, 2, bad]])
