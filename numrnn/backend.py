@@ -87,8 +87,9 @@ def clear_session() -> None:
 def set_blas_threads(n: int | None) -> None:
     """BLAS threads used while numrnn trains or predicts; ``None`` leaves BLAS alone.
 
-    The default, 1, is fastest for the small matrices of an RNN step: on a 2-core
-    machine two OpenBLAS threads made these matmuls 2-2.4x slower.
+    The default is 1. An RNN step is a chain of small matmuls; on a 2-core machine with
+    another busy process, two OpenBLAS threads made a whole LSTM(32) step 1.5-2x
+    slower, while on an idle machine they gained about 7% (docs/performance.md).
     """
     global _blas_threads
     if n is not None and (not isinstance(n, int) or n < 1):
@@ -96,13 +97,23 @@ def set_blas_threads(n: int | None) -> None:
     _blas_threads = n
 
 
+_controller = None
+
+
 @contextlib.contextmanager
 def blas_threads() -> Iterator[None]:
-    """Context in which BLAS uses the configured number of threads."""
+    """Context in which BLAS uses the configured number of threads.
+
+    The thread-pool controller is made once: building it scans every loaded library
+    (about 0.4 ms), far more than an RNN step on a small batch.
+    """
+    global _controller
     if _blas_threads is None:
         yield
         return
-    from threadpoolctl import threadpool_limits
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
 
-    with threadpool_limits(limits=_blas_threads, user_api="blas"):
+        _controller = ThreadpoolController()
+    with _controller.limit(limits=_blas_threads, user_api="blas"):
         yield

@@ -303,3 +303,17 @@ def test_float64_model(rng, float64):
     model.fit(x, y, epochs=1, verbose=0)
     assert all(w.dtype == np.float64 for w in model.get_weights())
     assert model.predict(x).dtype == np.float64
+
+
+def test_training_pins_blas_threads(rng):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+
+    class Probe(numrnn.callbacks.Callback):
+        def on_batch_end(self, batch, logs=None):
+            seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+
+    x, y = toy_data(rng, n=64)
+    small_model().fit(x, y, epochs=1, verbose=0, callbacks=[Probe()])
+    assert seen and set(seen) == {1}
