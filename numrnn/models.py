@@ -144,7 +144,7 @@ class Sequential:
         first = self.layers[0]
         if isinstance(first, Embedding):
             return first.check_ids(x)
-        arr = as_float_array(x, first.dtype, argument)
+        arr = as_float_array(x, first.dtype, argument, finite=True)
         expected = first.input_shape
         if arr.ndim != len(expected) or any(
             e is not None and e != a for e, a in zip(expected[1:], arr.shape[1:])
@@ -314,7 +314,7 @@ class Sequential:
                     cb.on_epoch_begin(epoch)
                 if shuffle:
                     rng.shuffle(order)
-                sums = np.zeros(len(self.metrics_names))
+                sums, seen = np.zeros(len(self.metrics_names)), 0
                 for b, start in enumerate(range(0, len(x), batch_size)):
                     idx = order[start:start + batch_size]
                     values = self._train_step(x[idx], y[idx])
@@ -323,10 +323,18 @@ class Sequential:
                         msg = (f"Epoch {epoch + 1}, batch {b}: the loss is NaN or infinite; "
                                "training stopped before this update (TerminateOnNaN), so the "
                                "weights are those of the previous batch")
-                        print(msg, file=sys.stderr)
+                        if verbose:
+                            print(msg, file=sys.stderr)
                         warnings.warn(msg, RuntimeWarning, stacklevel=2)
+                        # History keeps one value per epoch for every key: the aborted
+                        # epoch's means over its finished batches, NaN where there are none.
+                        means = sums / seen if seen else np.full(len(sums), np.nan)
+                        aborted = dict(zip(self.metrics_names, means.tolist()))
+                        aborted.update({k: float("nan") for k in names if k not in aborted})
+                        self.history.on_epoch_end(epoch, aborted)
                         break
                     sums += np.array(values) * len(idx)
+                    seen += len(idx)
                     logs = dict(zip(self.metrics_names, values), batch=b, size=len(idx))
                     for cb in cb_list:
                         cb.on_batch_end(b, logs)

@@ -317,3 +317,30 @@ def test_training_pins_blas_threads(rng):
     x, y = toy_data(rng, n=64)
     small_model().fit(x, y, epochs=1, verbose=0, callbacks=[Probe()])
     assert seen and set(seen) == {1}
+
+
+def test_overflow_inside_the_network_stops_fit_cleanly():
+    """Activations that overflow between layers reach the loss; fit stops before updating."""
+    from numrnn.layers import SimpleRNN
+    from numrnn.optimizers import SGD
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (512, 30, 1))
+    model = Sequential([SimpleRNN(8, activation="relu", input_shape=(30, 1)), Dense(1)])
+    model.layers[0].params["recurrent_kernel"][...] = 10 * np.eye(8)  # 10^30 overflows float32
+    model.compile(SGD(lr=0.01), "mse", ["acc"])
+    with pytest.warns(RuntimeWarning, match="NaN or infinite"), np.errstate(all="ignore"):
+        history = model.fit(x, x.mean(axis=1), epochs=20, batch_size=32, verbose=0,
+                            validation_split=0.25)
+    assert len(history.epoch) < 20
+    lengths = {k: len(v) for k, v in history.history.items()}
+    assert set(lengths) == {"loss", "acc", "val_loss", "val_acc"}
+    assert set(lengths.values()) == {len(history.epoch)}  # every key, one value per epoch
+    assert np.isnan(history.history["val_loss"][-1])
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+
+
+def test_direct_layer_call_still_rejects_nan():
+    layer = Dense(2)
+    with pytest.raises(ValueError, match=r"dense_1 inputs contains 1 NaN"):
+        layer(np.array([[1.0, np.nan]]))

@@ -149,7 +149,10 @@ def test_internals_expose_gates_and_gradients(float64, x, rng):
     layer = LSTM(2, return_sequences=True)
     out = layer(x)
     parts = layer.internals()
-    assert set(parts) == {"i", "f", "g", "o", "c", "act_c", "h"}
+    assert set(parts) == {"z_i", "z_f", "z_g", "z_o", "i", "f", "g", "o", "c", "act_c", "h"}
+    sig = 1 / (1 + np.exp(-parts["z_f"]))
+    np.testing.assert_allclose(parts["f"], sig, rtol=1e-12)
+    np.testing.assert_allclose(parts["g"], np.tanh(parts["z_g"]), rtol=1e-12)
     np.testing.assert_allclose(parts["h"], out)
     np.testing.assert_allclose(parts["h"], parts["o"] * np.tanh(parts["c"]))
     c_prev = np.concatenate([np.zeros((4, 1, 2)), parts["c"][:, :-1]], axis=1)
@@ -157,6 +160,9 @@ def test_internals_expose_gates_and_gradients(float64, x, rng):
     layer.backward(rng.standard_normal(out.shape))
     parts = layer.internals()
     assert parts["dh"].shape == parts["dc"].shape == (4, 6, 2)
+    # dz_f = dc * c_{t-1} * f (1 - f)
+    np.testing.assert_allclose(parts["dz_f"], parts["dc"] * c_prev * parts["f"] * (1 - parts["f"]),
+                               rtol=1e-10, atol=1e-14)
 
 
 def test_internals_before_forward_is_an_error():

@@ -28,15 +28,21 @@ def check_finite(x: np.ndarray, argument: str) -> None:
         raise ValueError(f"{argument} contains {bad} NaN or infinite value(s); accepted: finite")
 
 
-def as_float_array(x: Any, dtype: np.dtype, argument: str) -> np.ndarray:
-    """Turn numeric input into an array of the layer's float type, rejecting NaN/inf."""
+def as_float_array(x: Any, dtype: np.dtype, argument: str, finite: bool = False) -> np.ndarray:
+    """Turn numeric input into an array of the layer's float type.
+
+    ``finite=True`` also rejects NaN/inf. That check belongs where data enters (``fit``,
+    ``predict``, a direct ``layer(x)`` call), not between layers: a value that overflows
+    inside the network must reach the loss, where ``fit`` stops training cleanly.
+    """
     arr = np.asarray(x)
     if arr.dtype.kind not in "biuf":
         raise TypeError(
             f"{argument} has dtype {arr.dtype}; accepted: a numeric (int or float) array"
         )
     arr = arr.astype(dtype, copy=False)
-    check_finite(arr, argument)
+    if finite:
+        check_finite(arr, argument)
     return arr
 
 
@@ -107,9 +113,13 @@ class Layer:
 
     # ---- forward / backward -----------------------------------------------------------
     def __call__(self, inputs, mask=None, training: bool = False, **kwargs):
+        """Build on first use, check the data for NaN/inf, then ``forward``."""
+        arr = np.asarray(inputs)
+        if arr.dtype.kind == "f":
+            check_finite(arr, f"{self.name} inputs")
         if not self.built:
-            self.build((None,) + tuple(np.shape(inputs))[1:])
-        return self.forward(inputs, mask=mask, training=training, **kwargs)
+            self.build((None,) + tuple(arr.shape)[1:])
+        return self.forward(arr, mask=mask, training=training, **kwargs)
 
     def forward(self, inputs, mask=None, training: bool = False):
         raise NotImplementedError

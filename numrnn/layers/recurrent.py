@@ -168,7 +168,7 @@ class RNN(Layer):
             )
         states = []
         for sname, s in zip(self.state_names, initial_state):
-            s = as_float_array(s, self.dtype, f"{self.name} initial_state {sname}")
+            s = as_float_array(s, self.dtype, f"{self.name} initial_state {sname}", finite=True)
             if s.shape != (batch, self.units):
                 raise ValueError(
                     f"{self.name} initial_state {sname}: shape {s.shape}; accepted: "
@@ -226,8 +226,11 @@ class RNN(Layer):
     def internals(self) -> dict[str, np.ndarray]:
         """Per-step values of the last forward (and backward) call, batch-major (B, T, ...).
 
-        Names follow the equations in the class docstring; ``dh`` and ``dc`` are the
-        gradients flowing back into h_t and c_t. With go_backwards, step 0 is the last input.
+        Names follow the equations in the class docstring: LSTM ``z_i`` .. ``z_o`` (gate
+        pre-activations), ``i``, ``f``, ``g``, ``o``, ``c``, ``act_c``, ``h``; SimpleRNN ``z``,
+        ``h``; GRU ``z``, ``r``, ``hh``, ``h``. After ``backward`` also ``dh`` (and ``dc``):
+        dL/dh_t, dL/dc_t including what flows back from later steps, and ``dz``/``dz_i``..:
+        dL/d(pre-activation). With go_backwards, step 0 is the last input.
         """
         if not hasattr(self, "_ws"):
             raise RuntimeError(f"{self.name}: internals() needs a forward call first")
@@ -328,10 +331,21 @@ class SimpleRNN(RNN):
         self.grads = {k: self.grads[k] for k in self.params}  # Keras order
         return dxs, [dh_next.copy()]
 
+    def _pre_activations(self) -> np.ndarray:
+        """x_t W + h_{t-1} U + b for every step, recomputed from the cache (T, B, G*H).
+
+        Not stored during training (that would cost time); computed here on request.
+        """
+        hs = self._ws["h"][:-1]
+        return self._xs @ self.params["kernel"] + hs @ self.params["recurrent_kernel"] \
+            + self._bias()
+
     def _named_steps(self):
         ws = self._ws
+        yield "z", self._pre_activations()
         yield "h", ws["h"][1:]
         if "kernel" in self.grads:
+            yield "dz", ws["dz"]
             yield "dh", ws["dh"]
 
 
@@ -487,12 +501,17 @@ class LSTM(RNN):
 
     def _named_steps(self):
         ws, h = self._ws, self.units
+        z = SimpleRNN._pre_activations(self)
+        for k, name in enumerate("ifgo"):
+            yield "z_" + name, z[..., k * h : (k + 1) * h]
         for k, name in enumerate("ifgo"):
             yield name, ws["gates"][..., k * h : (k + 1) * h]
         yield "c", ws["c"][1:]
         yield "act_c", ws["act_c"]
         yield "h", ws["h"][1:]
         if "kernel" in self.grads:
+            for k, name in enumerate("ifgo"):
+                yield "dz_" + name, ws["dz"][..., k * h : (k + 1) * h]
             yield "dh", ws["dh"]
             yield "dc", ws["dc"]
 
