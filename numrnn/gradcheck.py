@@ -96,6 +96,7 @@ def gradcheck(
     """Compare ``target``'s backward pass with finite differences; returns a report.
 
     target: a built (or buildable) layer, or a compiled ``Sequential`` (then ``y`` is required).
+    x: the layer's input, or a list of inputs for a layer that takes several (Attention).
     mask / initial_state: passed to a recurrent layer's forward.
     max_entries: check at most this many randomly chosen entries per array.
     check_inputs: also check dL/dx (float inputs) and the initial-state gradients.
@@ -123,9 +124,11 @@ def gradcheck(
     if not isinstance(target, Layer):
         raise TypeError(
             f"target has type {type(target).__name__}; accepted: a Layer or a Sequential")
-    x_arr = np.array(x)  # a private copy: inputs are perturbed in place
+    several = isinstance(x, (list, tuple))
+    x_arr = [np.array(a) for a in x] if several else np.array(x)  # copies: perturbed in place
     if not target.built:
-        target.build((None,) + x_arr.shape[1:])
+        target.build([(None,) + a.shape[1:] for a in x_arr] if several
+                     else (None,) + x_arr.shape[1:])
     _require_float64({f"{target.name}/{n}": p for n, p in target.params.items()})
     kwargs = {"mask": mask}
     states = None
@@ -148,7 +151,12 @@ def gradcheck(
     for pname, g in grads.items():
         _compare(report, f"{target.name}/{pname}", g, target.params[pname], loss_fn, eps, rng,
                  max_entries)
-    if check_inputs and dx is not None and x_arr.dtype.kind == "f":
+    if check_inputs and several:
+        for k, (a, da) in enumerate(zip(x_arr, dx)):
+            if da is not None and a.dtype.kind == "f":
+                _compare(report, f"{target.name}/inputs[{k}]", np.asarray(da), a, loss_fn, eps,
+                         rng, max_entries)
+    elif check_inputs and dx is not None and x_arr.dtype.kind == "f":
         _compare(report, f"{target.name}/inputs", np.asarray(dx), x_arr, loss_fn, eps, rng,
                  max_entries)
     if check_inputs and states is not None and d_states is not None:

@@ -123,3 +123,20 @@ def test_gradcheck_catches_a_wrong_gradient(float64, rng):
 def test_gradcheck_rejects_float32(rng):
     with pytest.raises(ValueError, match="float64"):
         gradcheck(LSTM(H), rng.standard_normal((B, T, D)))
+
+
+@pytest.mark.parametrize("use_scale", [False, True])
+@pytest.mark.parametrize("masked", [False, True])
+def test_attention(float64, rng, use_scale, masked):
+    from numrnn.layers import Attention
+
+    layer = Attention(use_scale=use_scale)
+    q, v = rng.standard_normal((B, 4, D)), rng.standard_normal((B, T, D))
+    value_mask = _mask() if masked else None
+    report = gradcheck(layer, [q, v], mask=value_mask)
+    assert {f"{layer.name}/inputs[0]", f"{layer.name}/inputs[1]"} <= set(report.relative_error)
+    assert report.worst < TOL, str(report)
+    weights = layer.attention_weights
+    np.testing.assert_allclose(weights.sum(-1), 1)
+    if masked:
+        assert (weights[~np.broadcast_to(value_mask[:, None, :], weights.shape)] < 1e-12).all()

@@ -1,14 +1,16 @@
-"""Layers: ``Embedding``, ``Dense``, ``Flatten``, ``SimpleRNN``, ``LSTM``, ``GRU``."""
+"""Layers: Embedding, Dense, Flatten, SimpleRNN, LSTM, GRU and Attention."""
 
+from .attention import Attention
 from .base import Layer
 from .core import Dense, Flatten
 from .embedding import Embedding
 from .recurrent import GRU, LSTM, RNN, SimpleRNN
 
-__all__ = ["Layer", "Dense", "Flatten", "Embedding", "RNN", "SimpleRNN", "LSTM", "GRU",
+__all__ = ["Layer", "Attention", "Dense", "Flatten", "Embedding", "RNN", "SimpleRNN", "LSTM", "GRU",
            "deserialize"]
 
-_CLASSES = {cls.__name__: cls for cls in (Dense, Flatten, Embedding, SimpleRNN, LSTM, GRU)}
+_CLASSES = {cls.__name__: cls
+            for cls in (Dense, Flatten, Embedding, SimpleRNN, LSTM, GRU, Attention)}
 
 
 def deserialize(spec: dict) -> Layer:
