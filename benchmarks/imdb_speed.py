@@ -8,8 +8,9 @@ For each experiment (batch 128, MAXLEN 20, Embedding 8, RMSprop) it measures
 - one forward pass (inference);
 - one epoch over the 20,000 training samples (157 steps, as fit runs it);
 for numrnn float32 (the default), numrnn float64, and PyTorch on the CPU with its default
-threads and with one thread. The contenders take turns step by step, so a change in the
-machine's load hits all of them alike. Results: a table, and JSON in benchmarks/results/.
+threads and with one thread. The contenders take turns in blocks of 10 steps (see
+bench_experiment), so a change in the machine's load hits all of them alike.
+Results: a table, and JSON in benchmarks/results/.
 """
 
 from __future__ import annotations
@@ -126,22 +127,37 @@ def timed(fn, *args) -> float:
     return time.perf_counter() - start
 
 
-def bench_experiment(name, x, y, vocab, steps, epochs, use_torch, torch_threads):
+def bench_experiment(name, x, y, vocab, steps, epochs, use_torch, torch_threads, block=10):
+    """Median seconds per training step, forward pass and epoch for every contender.
+
+    The contenders take turns in blocks of ``block`` timed steps, each block preceded by one
+    untimed step, in an order that rotates from block to block. Why blocks and not single
+    steps: one library's step evicts the other's data from the CPU caches (PyTorch's dense
+    embedding update alone streams ~8 MB), so a numrnn step right after a PyTorch step ran
+    ~50% slower than inside a run of numrnn steps, which is what a user sees. Blocks still
+    spread any change in machine load evenly over the contenders.
+    """
     runners = [NumrnnRunner(name, vocab, "float32"), NumrnnRunner(name, vocab, "float64")]
     if use_torch:
         runners += [TorchRunner(name, vocab, n) for n in torch_threads]
     rng = np.random.default_rng(1)
-    batches = [rng.choice(len(x), BATCH, replace=False) for _ in range(steps + 20)]
+    n_blocks = -(-steps // block)
+    batches = [rng.choice(len(x), BATCH, replace=False) for _ in range(block + 1)]
     times = {r.label: {"step": [], "forward": [], "epoch": []} for r in runners}
     with backend.blas_threads():
-        for idx in batches[:20]:  # warm-up
+        for idx in batches * 2:  # warm-up
             for r in runners:
                 r.step(x[idx], y[idx])
                 r.forward(x[idx])
-        for idx in batches[20:]:  # interleaved: every contender on the same batch in turn
-            for r in runners:
-                times[r.label]["step"].append(timed(r.step, x[idx], y[idx]))
-                times[r.label]["forward"].append(timed(r.forward, x[idx]))
+        for b in range(n_blocks):
+            k = b % len(runners)
+            for r in runners[k:] + runners[:k]:
+                for j, idx in enumerate(batches):
+                    step_time = timed(r.step, x[idx], y[idx])
+                    forward_time = timed(r.forward, x[idx])
+                    if j:  # the first step of a block only warms the caches
+                        times[r.label]["step"].append(step_time)
+                        times[r.label]["forward"].append(forward_time)
     for _ in range(epochs):
         for r in runners:
             times[r.label]["epoch"].append(timed(r.epoch, x, y))
@@ -214,7 +230,8 @@ def main(argv=None) -> int:
                   sys.argv[1:] if argv is None else argv),
               "date": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine_info(),
               "load_average_before": load_before, "load_average_after": os.getloadavg(),
-              "steps": args.steps, "data": "synthetic" if args.synthetic else "imdb",
+              "steps": args.steps, "protocol": "blocks of 10 timed steps (after 1 untimed), "
+              "rotating order; medians", "data": "synthetic" if args.synthetic else "imdb",
               "seconds": results}
     print(table(results))
     print(f"\nload average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")

@@ -4,7 +4,7 @@
     from numrnn.layers import Embedding, LSTM, Dense
 
 Every layer has a readable forward pass and a hand-written backward pass (BPTT for
-the recurrent layers); :func:`numrnn.gradcheck.gradcheck` checks them numerically.
+the recurrent layers); `numrnn.gradcheck.gradcheck` checks them numerically.
 """
 
 from . import (

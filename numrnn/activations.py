@@ -185,7 +185,7 @@ def get(identifier: str | Activation | None, argument: str = "activation") -> Ac
 
 
 def names() -> list[str]:
-    """The names accepted by :func:`get`."""
+    """The names accepted by `get`."""
     return sorted(_REGISTRY)
 
 

@@ -245,7 +245,7 @@ class Sequential:
         each epoch reshuffles the previous order in place; epoch loss/metrics are the
         batch-size-weighted means of the per-batch values computed before each update;
         validation is the exact mean. ``seed`` fixes the shuffling of this call.
-        Returns a :class:`~numrnn.callbacks.History`.
+        Returns a `numrnn.callbacks.History`.
         """
         self._require_compiled()
         batch_size = 32 if batch_size is None else _positive_int("batch_size", batch_size)
@@ -456,7 +456,7 @@ class Sequential:
             np.savez(f, __meta__=np.array(json.dumps(meta)), **_numbered(arrays))
 
     def load_weights(self, filepath: str | os.PathLike, by_name: bool = False) -> None:
-        """Load weights saved by :meth:`save_weights` (by layer order, or by layer name)."""
+        """Load weights saved by `save_weights` (by layer order, or by layer name)."""
         meta, arrays = _read_npz(filepath)
         self._assign_weights(meta, arrays, by_name, str(filepath))
 
@@ -563,7 +563,7 @@ def _read_npz(filepath) -> tuple[dict, list[np.ndarray]]:
 
 
 def load_model(filepath: str | os.PathLike, compile: bool = True) -> Sequential:
-    """Rebuild a model saved with :meth:`Sequential.save`, with its weights and optimizer state."""
+    """Rebuild a model saved with `Sequential.save`, with its weights and optimizer state."""
     meta, arrays = _read_npz(filepath)
     if meta.get("format") != "numrnn-model-1":
         raise ValueError(f"filepath={str(filepath)!r} holds weights only; use load_weights")

@@ -1,7 +1,7 @@
 """Optimizers with Keras 2.1 update rules.
 
 ``apply_gradients(params, grads)`` updates each array of ``params`` in place. A
-gradient may be a :class:`~numrnn.sparse.RowSparseGrad` (from an Embedding); where
+gradient may be a `numrnn.sparse.RowSparseGrad` (from an Embedding); where
 the rule allows it exactly, only the touched rows are updated.
 """
 

@@ -52,7 +52,7 @@ def load_imdb(path=None):
 
 
 def build_model(name: str, num_words: int, dtype=None) -> Sequential:
-    """The tutorial's model ``name`` (one of :data:`EXPERIMENTS`), compiled."""
+    """The tutorial's model ``name`` (one of `EXPERIMENTS`), compiled."""
     if name not in EXPERIMENTS:
         raise ValueError(f"experiment {name!r}; accepted: {', '.join(EXPERIMENTS)}")
     model = Sequential()

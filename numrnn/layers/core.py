@@ -98,7 +98,7 @@ class Dense(Layer):
 
 
 class Flatten(Layer):
-    """(B, d1, d2, ...) -> (B, d1*d2*...), in C (row-major) order: index t*F + f."""
+    """``(B, d1, d2, ...) -> (B, d1 * d2 * ...)``, in C (row-major) order: index ``t * F + f``."""
 
     def build(self, input_shape: Shape) -> None:
         if len(input_shape) < 3:

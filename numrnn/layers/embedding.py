@@ -15,7 +15,7 @@ class Embedding(Layer):
     x: (B, T) integer ids in [0, input_dim) -> y: (B, T, output_dim).
     Weight: ``embeddings`` E (input_dim, output_dim), initialised U(-0.05, 0.05).
     Backward: dE[v] = sum of dy[b, t] over all (b, t) with x[b, t] == v. Only the
-    rows of the batch's ids are non-zero, so the gradient is a :class:`RowSparseGrad`.
+    rows of the batch's ids are non-zero, so the gradient is a `RowSparseGrad`.
     ``mask_zero=True``: id 0 is padding; the mask ``x != 0`` is passed to the next layer.
     """
 

@@ -18,7 +18,7 @@ def scores_to_labels(scores, threshold: int = 40) -> np.ndarray:
 
 
 def load_reviews(path: str | os.PathLike, encoding: str = "utf-8"):
-    """Read a CSV written by :func:`scrape_reviews`; returns (texts, scores)."""
+    """Read a CSV written by `scrape_reviews`; returns (texts, scores)."""
     import pandas as pd
 
     df = pd.read_csv(path, encoding=encoding, keep_default_na=False, dtype={"text": str})

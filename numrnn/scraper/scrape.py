@@ -216,7 +216,7 @@ def scrape_reviews(url: str, max_pages: int | None = None, *,
     resume:    continue an interrupted run: keep ``output``'s rows and start after its
                last page.
     browser:   a Selenium WebDriver to use (left open); otherwise a headless Chromium is
-               started (see :func:`start_browser`) and always closed.
+               started (see `start_browser`) and always closed.
     delay:     seconds to wait between pages (be gentle with real sites).
     progress:  called after each page as ``progress(page, rows_on_page, total_rows, url)``.
     """
