@@ -175,6 +175,14 @@ class Sequential:
     def trainable_weights(self) -> list[np.ndarray]:
         return [layer.params[n] for layer, n in self.trainable_layers_params()]
 
+    @staticmethod
+    def _step_weights(per: np.ndarray, mask) -> np.ndarray | None:
+        """With a mask on a sequence output, masked steps weigh 0 and the others
+        size/count, so the mean runs over the real steps only (Keras' masked loss)."""
+        if mask is None or per.shape != mask.shape:
+            return None
+        return mask * (mask.size / max(int(mask.sum()), 1))
+
     def _loss_terms(self, y: np.ndarray, y_pred: np.ndarray, mask):
         """Batch loss and dL/d(output) (or dL/dz for a fused sigmoid + BCE)."""
         fused = self._fused_sigmoid_bce()
@@ -183,10 +191,10 @@ class Sequential:
             grad = self.loss.gradient_through_sigmoid(y, y_pred)
         else:
             grad = self.loss.gradient(y, y_pred)
-        if mask is not None and per.shape == mask.shape:  # masked time steps do not count
-            weight = mask.size / max(int(mask.sum()), 1)
-            per = per * mask * weight
-            grad = grad * (mask[..., None] * weight)
+        weights = self._step_weights(per, mask)
+        if weights is not None:
+            per = per * weights
+            grad = grad * weights[..., None]
         return float(np.mean(per)), grad, fused
 
     def compute_gradients(self, x, y) -> tuple[float, list]:
@@ -362,8 +370,9 @@ class Sequential:
             xb, yb = x[start:start + batch_size], y[start:start + batch_size]
             y_pred, mask = self._forward(xb)
             per = self.loss.per_sample(yb, y_pred)
-            if mask is not None and per.shape == mask.shape:
-                per = per * mask * (mask.size / max(int(mask.sum()), 1))
+            weights = self._step_weights(per, mask)
+            if weights is not None:
+                per = per * weights
             values = [float(np.mean(per))] + self._batch_metrics(yb, y_pred)
             sums += np.array(values) * len(xb)
             if progbar is not None:

@@ -164,8 +164,11 @@ class RMSprop(Optimizer):
         self.lazy = bool(lazy)
 
     def _new_state(self, p):
+        # last_step[r]: how many updates row r's accumulator has seen; only a parameter
+        # updated lazily (row-sparse) ever falls behind and needs catching up.
         return {"accumulator": np.zeros_like(p),
-                "last_step": np.zeros(p.shape[0] if p.ndim else 1, np.int64)}
+                "last_step": np.zeros(p.shape[0] if p.ndim else 1, np.int64),
+                "lazy": np.zeros((), bool)}
 
     def _catch_up(self, s, rows=None) -> None:
         """Apply the decays a row missed since it was last updated."""
@@ -183,17 +186,23 @@ class RMSprop(Optimizer):
             s["last_step"][rows] = self.iterations
 
     def _update_dense(self, p, g, s, lr):
-        self._catch_up(s)
+        lazy = bool(s.get("lazy", True))
+        if lazy:
+            self._catch_up(s)
         a = s["accumulator"]
         a *= self.rho
         a += (1 - self.rho) * np.square(g)
         p -= lr * g / (np.sqrt(a) + self.epsilon)
-        s["last_step"][:] = self.iterations + 1
+        if lazy:
+            s["last_step"][:] = self.iterations + 1
 
     def _update_sparse(self, p, g, s, lr):
         if not self.lazy:
             return self._update_dense(p, g.to_dense(), s, lr)
         rows = g.rows
+        if not s["lazy"]:  # from now on this parameter's rows may fall behind
+            s["last_step"][:] = self.iterations
+            s["lazy"] = np.ones((), bool)
         self._catch_up(s, rows)
         a = s["accumulator"][rows] * self.rho + (1 - self.rho) * np.square(g.values)
         s["accumulator"][rows] = a
@@ -203,7 +212,8 @@ class RMSprop(Optimizer):
     def accumulators(self) -> list[np.ndarray]:
         """The accumulators a, with every pending decay applied (as the dense rule has them)."""
         for s in self.state:
-            self._catch_up(s)
+            if s.get("lazy", True):
+                self._catch_up(s)
         return [s["accumulator"] for s in self.state]
 
     def get_config(self):

@@ -95,3 +95,25 @@ def test_bad_hyperparameters(kwargs, arg):
 def test_unknown_optimizer_lists_accepted():
     with pytest.raises(ValueError, match="adagrad.*adam, rmsprop, sgd"):
         optimizers.get("adagrad")
+
+
+def test_lazy_rmsprop_mixing_dense_and_sparse_gradients():
+    """A parameter updated densely first, then row-sparsely, then densely again."""
+    rng = np.random.default_rng(9)
+    kinds = ["dense"] * 3 + ["sparse"] * 5 + ["dense"] * 2 + ["sparse"] * 3
+    grads = []
+    for kind in kinds:
+        if kind == "dense":
+            grads.append(rng.standard_normal((20, 2)))
+        else:
+            ids = rng.integers(0, 20, 6)
+            grads.append(RowSparseGrad.from_ids(ids, rng.standard_normal((6, 2)), 20))
+    results = []
+    for lazy in (True, False):
+        table = np.ones((20, 2))
+        opt = optimizers.RMSprop(lazy=lazy)
+        for g in grads:
+            opt.apply_gradients([table], [g])
+        results.append((table, opt.accumulators()[0]))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
