@@ -20,7 +20,12 @@ from .layers import deserialize as deserialize_layer
 from .layers.base import as_float_array
 from .layers.recurrent import RNN
 
-__all__ = ["Sequential", "load_model"]
+__all__ = ["Sequential", "load_model", "NotCompiledError"]
+
+
+class NotCompiledError(ValueError, RuntimeError):
+    """Training or evaluating before ``compile``. A ValueError, and also the RuntimeError
+    that Keras raises here, so either ``except`` clause catches it."""
 
 
 def _positive_int(name: str, value, allow_zero: bool = False) -> int:
@@ -223,8 +228,8 @@ class Sequential:
     # ---- checks -------------------------------------------------------------------------
     def _require_compiled(self) -> None:
         if self.optimizer is None or self.loss is None:
-            raise RuntimeError("You must compile the model before training or evaluating it: "
-                               "call model.compile(optimizer=..., loss=...)")
+            raise NotCompiledError("You must compile the model before training or evaluating "
+                                   "it: call model.compile(optimizer=..., loss=...)")
 
     def _prepare_xy(self, x, y, argument_x="x", argument_y="y"):
         x = self._prepare_x(x, argument_x)

@@ -93,8 +93,13 @@ def test_fit_arguments(kwargs, pattern):
 
 def test_fit_before_compile():
     m = Sequential([Embedding(10, 3, input_length=4), LSTM(2)])
-    with pytest.raises(RuntimeError, match="compile"):
-        m.fit(X, Y)
+    before = m.get_weights()
+    for error in (ValueError, RuntimeError):  # RuntimeError is what Keras raises
+        with pytest.raises(error, match=r"compile the model.*model.compile\(optimizer="):
+            m.fit(X, Y)
+    with pytest.raises(ValueError, match="compile"):
+        m.evaluate(X, Y)
+    assert unchanged(m, before)
 
 
 @pytest.mark.parametrize("make, pattern", [
