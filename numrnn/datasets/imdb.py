@@ -10,6 +10,7 @@ The file ``imdb.npz`` is looked up at ``path``, then in ``$NUMRNN_DATA``, then i
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import warnings
@@ -90,30 +91,50 @@ def load_data(path: str | os.PathLike | None = "imdb.npz", num_words: int | None
     rng.shuffle(order)
     x_test, y_test = x_test[order], y_test[order]
 
-    def shift(seqs):
-        if start_char is not None:
-            return [[start_char] + [w + index_from for w in s] for s in seqs]
-        return [[w + index_from for w in s] for s in seqs]
-
-    xs_train, xs_test = shift(x_train), shift(x_test)
+    # All reviews as one int array (fast and small), then back to lists at the end.
+    n_train = len(x_train)
+    flat, lengths = _flatten(np.concatenate([x_train, x_test]))
+    del x_train, x_test  # the Python lists of the file: the largest objects here
+    flat += index_from
+    if start_char is not None:
+        flat, lengths = _prepend(flat, lengths, start_char)
+    labels = np.concatenate([y_train, y_test])
+    is_train = np.arange(len(lengths)) < n_train
     if maxlen:
-        keep = [i for i, s in enumerate(xs_train) if len(s) < maxlen]
-        xs_train, y_train = [xs_train[i] for i in keep], y_train[keep]
-        keep = [i for i, s in enumerate(xs_test) if len(s) < maxlen]
-        xs_test, y_test = [xs_test[i] for i in keep], y_test[keep]
-        if not xs_train and not xs_test:
+        keep = lengths < maxlen  # train and test are filtered separately (Keras >= 2.6)
+        if not keep.any():
             raise ValueError(f"After filtering for sequences shorter than maxlen={maxlen}, no "
                              "sequence was kept; increase maxlen")
+        flat = flat[np.repeat(keep, lengths)]
+        lengths, labels, is_train = lengths[keep], labels[keep], is_train[keep]
     if not num_words:
-        num_words = max(max(s) for s in xs_train + xs_test if s)
+        num_words = int(flat.max())
+    inside = (flat >= skip_top) & (flat < num_words)
+    if oov_char is not None:
+        flat = np.where(inside, flat, oov_char)
+    else:
+        segment = np.repeat(np.arange(len(lengths)), lengths)
+        lengths = np.bincount(segment[inside], minlength=len(lengths))
+        flat = flat[inside]
+    seqs = _object_array([part.tolist() for part in np.split(flat, np.cumsum(lengths)[:-1])])
+    return ((seqs[is_train], labels[is_train]), (seqs[~is_train], labels[~is_train]))
 
-    def cut(seqs):
-        if oov_char is not None:
-            return [[w if skip_top <= w < num_words else oov_char for w in s] for s in seqs]
-        return [[w for w in s if skip_top <= w < num_words] for s in seqs]
 
-    return ((_object_array(cut(xs_train)), np.asarray(y_train)),
-            (_object_array(cut(xs_test)), np.asarray(y_test)))
+def _flatten(seqs) -> tuple[np.ndarray, np.ndarray]:
+    lengths = np.fromiter((len(s) for s in seqs), np.int64, len(seqs))
+    flat = np.fromiter(itertools.chain.from_iterable(seqs), np.int64, int(lengths.sum()))
+    return flat, lengths
+
+
+def _prepend(flat: np.ndarray, lengths: np.ndarray, value: int):
+    """Put ``value`` in front of every sequence of the flat array."""
+    out = np.empty(len(flat) + len(lengths), flat.dtype)
+    starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
+    is_start = np.zeros(len(out), bool)
+    is_start[starts] = True
+    out[is_start] = value
+    out[~is_start] = flat
+    return out, lengths + 1
 
 
 def _object_array(seqs: list[list[int]]) -> np.ndarray:
