@@ -271,10 +271,14 @@ def _project_all_steps(xs: np.ndarray, w: np.ndarray, b: np.ndarray, out: np.nda
     return out
 
 
-def _carry_masked(new: np.ndarray, old: np.ndarray, m: np.ndarray | None) -> None:
-    """Where the mask is False, keep the previous state: new = old."""
-    if m is not None:
-        np.copyto(new, old, where=~m)
+def _carry_masked(new: np.ndarray, old: np.ndarray, skip: np.ndarray) -> None:
+    """Where the step is masked out (``skip``, i.e. ~mask), keep the previous state: new = old."""
+    np.copyto(new, old, where=skip)
+
+
+def _skipped(m: np.ndarray | None) -> np.ndarray | None:
+    """~mask for all steps at once (the loops then index it instead of inverting per step)."""
+    return None if m is None else ~m
 
 
 class SimpleRNN(RNN):
@@ -291,19 +295,22 @@ class SimpleRNN(RNN):
     def _workspace_shapes(self, steps, batch):
         h = self.units
         return {"h": (steps + 1, batch, h), "dz": (steps, batch, h), "dh": (steps, batch, h),
-                "act_grad": (steps, batch, h), "dh_next": (batch, h), "xw": (steps, batch, h)}
+                "act_grad": (steps, batch, h), "dh_next": (batch, h), "xw": (steps, batch, h),
+                "carry_h": (batch, h)}
 
     def _forward_steps(self, xs, states0, m):
         ws, u = self._ws, self.params["recurrent_kernel"]
         hs = ws["h"]
         hs[0] = states0[0]
         xw = _project_all_steps(xs, self.params["kernel"], self._bias(), ws["xw"])
+        skip = _skipped(m)
         for t in range(xs.shape[0]):
             h = hs[t + 1]
             np.matmul(hs[t], u, out=h)
             h += xw[t]
             self.activation.forward(h, out=h)
-            _carry_masked(h, hs[t], m[t] if m is not None else None)
+            if skip is not None:
+                _carry_masked(h, hs[t], skip[t])
 
     def _backward_steps(self, d_seq, d_last, m):
         ws = self._ws
@@ -312,6 +319,7 @@ class SimpleRNN(RNN):
         ut = np.ascontiguousarray(self.params["recurrent_kernel"].T)
         dh_next = ws["dh_next"]
         dh_next[...] = d_last[0]
+        skip = _skipped(m)
         for t in reversed(range(dz.shape[0])):
             dh = dh_t[t]
             if d_seq is not None:
@@ -319,7 +327,7 @@ class SimpleRNN(RNN):
             else:
                 dh[...] = dh_next
             if m is not None:  # a masked step passed h_{t-1} through unchanged
-                carry = dh * ~m[t]
+                carry = np.multiply(dh, skip[t], out=ws["carry_h"])
                 dh *= m[t]
             np.multiply(dh, act_grad[t], out=dz[t])
             np.matmul(dz[t], ut, out=dh_next)
@@ -410,6 +418,8 @@ class LSTM(RNN):
             "o_act_grad": (steps, batch, h),
             "dh_next": (batch, h),
             "dc_next": (batch, h),
+            "carry_h": (batch, h),
+            "carry_c": (batch, h),
         }
 
     def _activate_gates(self, z: np.ndarray) -> None:
@@ -435,6 +445,7 @@ class LSTM(RNN):
         gates, cs, hs, act_c, tmp = ws["gates"], ws["c"], ws["h"], ws["act_c"], ws["tmp"]
         hs[0], cs[0] = states0
         xw = _project_all_steps(xs, w, b, ws["xw"])  # (T, B, 4H)
+        skip = _skipped(m)
         for t in range(xs.shape[0]):
             z = gates[t]
             np.matmul(hs[t], u, out=z)
@@ -447,9 +458,9 @@ class LSTM(RNN):
             c += tmp
             self.activation.forward(c, out=act_c[t])
             np.multiply(o, act_c[t], out=hs[t + 1])
-            if m is not None:
-                _carry_masked(c, cs[t], m[t])
-                _carry_masked(hs[t + 1], hs[t], m[t])
+            if skip is not None:
+                _carry_masked(c, cs[t], skip[t])
+                _carry_masked(hs[t + 1], hs[t], skip[t])
 
     def _backward_steps(self, d_seq, d_last, m):
         ws, h = self._ws, self.units
@@ -472,6 +483,7 @@ class LSTM(RNN):
         # dh_t[t], dc_t[t]: dL/dh_t and dL/dc_t. Step t writes what flows back from it
         # straight into dh_t[t-1], dc_t[t-1]; the gradients of h_0, c_0 go to dh_next, dc_next.
         dh_t[-1], dc_t[-1] = d_last
+        skip = _skipped(m)
         for t in reversed(range(steps)):
             dh, dc = dh_t[t], dc_t[t]
             dh_prev = dh_t[t - 1] if t else ws["dh_next"]
@@ -479,7 +491,8 @@ class LSTM(RNN):
             if d_seq is not None:
                 dh += d_seq[t]
             if m is not None:  # a masked step passed (h, c) through unchanged
-                carry_h, carry_c = dh * ~m[t], dc * ~m[t]
+                carry_h = np.multiply(dh, skip[t], out=ws["carry_h"])
+                carry_c = np.multiply(dc, skip[t], out=ws["carry_c"])
                 dh *= m[t]
                 dc *= m[t]
             np.multiply(dh, o_act_grad[t], out=tmp)
@@ -554,6 +567,12 @@ class GRU(RNN):
             "drec": (steps, batch, 3 * h),
             "dh": (steps, batch, h),
             "gate_grad": (steps, batch, 3 * h),
+            "pz": (steps, batch, h),
+            "ph": (steps, batch, h),
+            "dh_next": (batch, h),
+            "tmp_h": (batch, h),
+            "drh": (batch, h),
+            "carry_h": (batch, h),
         }
 
     def _forward_steps(self, xs, states0, m):
@@ -566,6 +585,7 @@ class GRU(RNN):
         hs[0] = states0[0]
         xw = _project_all_steps(xs, self.params["kernel"], b_in, ws["xw"])
         sig, act = self.recurrent_activation, self.activation
+        skip = _skipped(m)
         for t in range(xs.shape[0]):
             zr, hh = gates[t, :, : 2 * h], gates[t, :, 2 * h :]
             r = gates[t, :, h : 2 * h]
@@ -588,8 +608,8 @@ class GRU(RNN):
             diff = np.subtract(hs[t], hh, out=tmp[:, :h])
             diff *= gates[t, :, :h]
             np.add(hh, diff, out=hs[t + 1])
-            if m is not None:
-                _carry_masked(hs[t + 1], hs[t], m[t])
+            if skip is not None:
+                _carry_masked(hs[t + 1], hs[t], skip[t])
 
     def _backward_steps(self, d_seq, d_last, m):
         ws, h = self._ws, self.units
@@ -601,14 +621,18 @@ class GRU(RNN):
         self.recurrent_activation.derivative(gates[..., : 2 * h], out=gg[..., : 2 * h])
         self.activation.derivative(hh, out=gg[..., 2 * h :])
         # Step-independent factors: dz_z = dh * pz, dz_h = dh * ph
-        pz = (hs_prev - hh) * gg[..., :h]
-        ph = (1 - z) * gg[..., 2 * h :]
+        pz = np.subtract(hs_prev, hh, out=ws["pz"])
+        pz *= gg[..., :h]
+        ph = np.subtract(1, z, out=ws["ph"])
+        ph *= gg[..., 2 * h :]
         u = self.params["recurrent_kernel"]
         ut = np.ascontiguousarray(u.T)
         u_h_t = np.ascontiguousarray(u[:, 2 * h :].T)
         u_zr_t = np.ascontiguousarray(u[:, : 2 * h].T)
         dz, drec, dh_t = ws["dz"], ws["drec"], ws["dh"]
-        dh_next = d_last[0]
+        dh_next, tmp_h = ws["dh_next"], ws["tmp_h"]
+        dh_next[...] = d_last[0]
+        skip = _skipped(m)
         for t in reversed(range(steps)):
             dh = dh_t[t]
             if d_seq is not None:
@@ -616,26 +640,26 @@ class GRU(RNN):
             else:
                 dh[...] = dh_next
             if m is not None:
-                carry = dh * ~m[t]
+                carry = np.multiply(dh, skip[t], out=ws["carry_h"])
                 dh *= m[t]
             np.multiply(dh, pz[t], out=dz[t, :, :h])
             np.multiply(dh, ph[t], out=dz[t, :, 2 * h :])
-            dh_next = dh * z[t]
+            np.multiply(dh, z[t], out=dh_next)  # h_t = z h_(t-1) + ...: direct path
             if self.reset_after:
                 # hh = act(xW_h + b_h + r * rec_h): dr = dz_h * rec_h
                 np.multiply(dz[t, :, 2 * h :], rec[t, :, 2 * h :], out=dz[t, :, h : 2 * h])
                 dz[t, :, h : 2 * h] *= gg[t, :, h : 2 * h]
                 drec[t, :, : 2 * h] = dz[t, :, : 2 * h]
                 np.multiply(dz[t, :, 2 * h :], r[t], out=drec[t, :, 2 * h :])
-                dh_next += drec[t] @ ut
+                dh_next += np.matmul(drec[t], ut, out=tmp_h)
             else:
                 # hh = act(xW_h + (r*h_{t-1}) U_h + b_h): d(r*h) = dz_h U_h^T
-                drh = dz[t, :, 2 * h :] @ u_h_t
+                drh = np.matmul(dz[t, :, 2 * h :], u_h_t, out=ws["drh"])
                 np.multiply(drh, hs_prev[t], out=dz[t, :, h : 2 * h])
                 dz[t, :, h : 2 * h] *= gg[t, :, h : 2 * h]
                 drh *= r[t]
                 dh_next += drh
-                dh_next += dz[t, :, : 2 * h] @ u_zr_t
+                dh_next += np.matmul(dz[t, :, : 2 * h], u_zr_t, out=tmp_h)
             if m is not None:
                 dh_next += carry
         if self.reset_after:
@@ -652,7 +676,7 @@ class GRU(RNN):
             self.grads["recurrent_kernel"] = du
             dxs = self._input_side_grads(dz)
         self.grads = {k: self.grads[k] for k in self.params}
-        return dxs, [dh_next]
+        return dxs, [dh_next.copy()]
 
     def _named_steps(self):
         ws, h = self._ws, self.units
