@@ -19,7 +19,9 @@ from . import (
     optimizers,
 )
 from .backend import clear_session, set_seed
+from .gradcheck import GradcheckReport, gradcheck  # numrnn.gradcheck(layer, x) is the function
 
 __version__ = "0.1.0"
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics",
-           "models", "optimizers", "set_seed", "clear_session", "__version__"]
+           "models", "optimizers", "set_seed", "clear_session", "gradcheck", "GradcheckReport",
+           "__version__"]

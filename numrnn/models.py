@@ -68,9 +68,7 @@ class Sequential:
             )
         if any(existing is layer for existing in self.layers):
             raise ValueError(f"layer {layer.name!r} is already in this model")
-        if self.layers:
-            if layer.batch_input_shape is not None and not layer.built:
-                pass  # Keras ignores input_shape on later layers
+        if self.layers:  # (like Keras, an input_shape on a later layer is not used)
             if self._mask_flows and not layer.supports_masking:
                 raise TypeError(
                     f"Layer {layer.name} does not support masking, but was passed an input mask "
@@ -303,10 +301,9 @@ class Sequential:
                 )
 
         self.history = cbks.History()
-        cb_list = [self.history]
-        if verbose:
-            cb_list.insert(0, cbks.ProgbarLogger(verbose))
-        cb_list[len(cb_list) - 1:len(cb_list) - 1] = callbacks  # progbar, user, history
+        # Keras' order: the progress bar, the user's callbacks, then History
+        progbar = [cbks.ProgbarLogger(verbose)] if verbose else []
+        cb_list = progbar + callbacks + [self.history]
         params = {"batch_size": batch_size, "epochs": epochs,
                   "steps": math.ceil(len(x) / batch_size),
                   "samples": len(x), "verbose": verbose, "do_validation": val is not None,

@@ -140,3 +140,10 @@ def test_attention(float64, rng, use_scale, masked):
     np.testing.assert_allclose(weights.sum(-1), 1)
     if masked:
         assert (weights[~np.broadcast_to(value_mask[:, None, :], weights.shape)] < 1e-12).all()
+
+
+def test_gradcheck_is_a_public_function_of_the_package(float64, rng):
+    import numrnn
+
+    report = numrnn.gradcheck(SimpleRNN(2), rng.standard_normal((2, 3, 4)))
+    assert isinstance(report, numrnn.GradcheckReport) and report.passed()
