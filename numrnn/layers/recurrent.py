@@ -240,6 +240,16 @@ class RNN(Layer):
     def _named_steps(self):
         raise NotImplementedError
 
+    def _pre_activations(self) -> np.ndarray:
+        """x_t W + h_{t-1} U + b for every step, recomputed from the cache (T, B, G*H), for
+        the cells whose pre-activation has this form (SimpleRNN, LSTM).
+
+        Not stored during training (that would cost time); computed here on request.
+        """
+        hs = self._ws["h"][:-1]
+        return self._xs @ self.params["kernel"] + hs @ self.params["recurrent_kernel"] \
+            + self._bias()
+
     # ---- config -------------------------------------------------------------------------
     def get_config(self):
         return {
@@ -339,15 +349,6 @@ class SimpleRNN(RNN):
         self.grads = {k: self.grads[k] for k in self.params}  # Keras order
         return dxs, [dh_next.copy()]
 
-    def _pre_activations(self) -> np.ndarray:
-        """x_t W + h_{t-1} U + b for every step, recomputed from the cache (T, B, G*H).
-
-        Not stored during training (that would cost time); computed here on request.
-        """
-        hs = self._ws["h"][:-1]
-        return self._xs @ self.params["kernel"] + hs @ self.params["recurrent_kernel"] \
-            + self._bias()
-
     def _named_steps(self):
         ws = self._ws
         yield "z", self._pre_activations()
@@ -372,7 +373,7 @@ class LSTM(RNN):
     Keras 2.1 used 'hard_sigmoid'), act is ``activation`` (tanh).
 
     Backward at step t, from dh = dL/dh_t and dc = dL/dc_t (including what flows back):
-        dc  += dh * o_t * act'(act(c_t))
+        dc  += dh * o_t * act'(c_t)
         dz_i = dc * g_t * sigma'(i_t);   dz_f = dc * c_{t-1} * sigma'(f_t)
         dz_c = dc * i_t * act'(g_t);     dz_o = dh * act(c_t) * sigma'(o_t)
         dh_{t-1} = dz_t U^T;             dc_{t-1} = dc * f_t
@@ -514,7 +515,7 @@ class LSTM(RNN):
 
     def _named_steps(self):
         ws, h = self._ws, self.units
-        z = SimpleRNN._pre_activations(self)
+        z = self._pre_activations()
         for k, name in enumerate("ifgo"):
             yield "z_" + name, z[..., k * h : (k + 1) * h]
         for k, name in enumerate("ifgo"):
