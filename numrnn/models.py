@@ -324,24 +324,18 @@ class Sequential:
                     cb.on_epoch_begin(epoch)
                 if shuffle:
                     rng.shuffle(order)
-                sums, seen = np.zeros(len(self.metrics_names)), 0
+                sums, seen, completed = np.zeros(len(self.metrics_names)), 0, True
                 for b, start in enumerate(range(0, len(x), batch_size)):
                     idx = order[start:start + batch_size]
                     values = self._train_step(x[idx], y[idx])
                     if values is None:
-                        self.stop_training = True
                         msg = (f"Epoch {epoch + 1}, batch {b}: the loss is NaN or infinite; "
                                "training stopped before this update (TerminateOnNaN), so the "
                                "weights are those of the previous batch")
                         if verbose:
                             print(msg, file=sys.stderr)
                         warnings.warn(msg, RuntimeWarning, stacklevel=2)
-                        # History keeps one value per epoch for every key: the aborted
-                        # epoch's means over its finished batches, NaN where there are none.
-                        means = sums / seen if seen else np.full(len(sums), np.nan)
-                        aborted = dict(zip(self.metrics_names, means.tolist()))
-                        aborted.update({k: float("nan") for k in names if k not in aborted})
-                        self.history.on_epoch_end(epoch, aborted)
+                        self.stop_training, completed = True, False
                         break
                     sums += np.array(values) * len(idx)
                     seen += len(idx)
@@ -349,16 +343,22 @@ class Sequential:
                     for cb in cb_list:
                         cb.on_batch_end(b, logs)
                     if self.stop_training:
+                        completed = start + batch_size >= len(x)
                         break
-                else:
-                    seen = len(x)
-                    epoch_logs = dict(zip(self.metrics_names, (sums / seen).tolist()))
+                means = sums / seen if seen else np.full(len(sums), np.nan)
+                epoch_logs = dict(zip(self.metrics_names, means.tolist()))
+                if completed:
                     if val is not None:
                         val_values = self._evaluate_arrays(*val, batch_size)
                         epoch_logs.update(
                             {"val_" + k: v for k, v in zip(self.metrics_names, val_values)})
                     for cb in cb_list:
                         cb.on_epoch_end(epoch, epoch_logs)
+                else:
+                    # An epoch cut short still gets one History value for every key: the
+                    # means over its finished batches, NaN for what was not measured.
+                    epoch_logs.update({k: float("nan") for k in names if k not in epoch_logs})
+                    self.history.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
         for cb in cb_list:

@@ -344,3 +344,19 @@ def test_direct_layer_call_still_rejects_nan():
     layer = Dense(2)
     with pytest.raises(ValueError, match=r"dense_1 inputs contains 1 NaN"):
         layer(np.array([[1.0, np.nan]]))
+
+
+def test_a_callback_stopping_mid_epoch_keeps_history_aligned(rng):
+    x, y = toy_data(rng, n=100)
+
+    class StopEarly(numrnn.callbacks.Callback):
+        def on_batch_end(self, batch, logs=None):
+            if batch == 1:
+                self.model.stop_training = True
+
+    history = small_model().fit(x, y, epochs=3, batch_size=32, validation_split=0.2,
+                                callbacks=[StopEarly()], verbose=0)
+    assert history.epoch == [0]
+    assert {k: len(v) for k, v in history.history.items()} == {
+        "loss": 1, "acc": 1, "val_loss": 1, "val_acc": 1}
+    assert np.isfinite(history.history["loss"][0]) and np.isnan(history.history["val_loss"][0])
