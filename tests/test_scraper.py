@@ -204,7 +204,10 @@ def test_missing_chromedriver_says_what_to_install(monkeypatch, tmp_path):
     ({"url": "ftp://x"}, r"url='ftp://x'; accepted: an http\(s\)://"),
     ({"max_pages": 0}, r"max_pages=0"),
     ({"timeout": 0}, r"timeout=0"),
-    ({"delay": -1}, r"delay=-1"),
+    ({"delay": -1}, r"delay=-1; accepted: a number >= 0"),
+    ({"delay": -0.5}, r"delay=-0.5"),
+    ({"timeout": float("nan")}, r"timeout=nan"),
+    ({"timeout": True}, r"timeout=True"),
     ({"resume": True}, r"resume=True needs output="),
     ({"encoding": "klingon"}, r"encoding='klingon'"),
 ])

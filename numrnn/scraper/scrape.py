@@ -14,6 +14,7 @@ The loop, page by page:
 from __future__ import annotations
 
 import codecs
+import math
 import os
 import time
 import warnings
@@ -41,11 +42,14 @@ def _check_args(url, max_pages, timeout, delay, encoding, resume, output, select
     if max_pages is not None and (not isinstance(max_pages, int) or isinstance(max_pages, bool)
                                   or max_pages < 1):
         raise ValueError(f"max_pages={max_pages!r}; accepted: a positive int or None")
-    for name, value, minimum in (("timeout", timeout, 0), ("delay", delay, -1)):
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= minimum \
-                and not (name == "delay" and value == 0):
-            raise ValueError(f"{name}={value!r}; accepted: a number "
-                             f"{'> 0' if name == 'timeout' else '>= 0'} (seconds)")
+    def seconds(value) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and math.isfinite(value)
+
+    if not seconds(timeout) or timeout <= 0:
+        raise ValueError(f"timeout={timeout!r}; accepted: a number > 0 (seconds)")
+    if not seconds(delay) or delay < 0:
+        raise ValueError(f"delay={delay!r}; accepted: a number >= 0 (seconds)")
     try:
         codecs.lookup(encoding)
     except (LookupError, TypeError) as err:
