@@ -146,6 +146,7 @@ class RNN(Layer):
             m = None if m is None else m[::-1]
         self._xs = np.ascontiguousarray(xs)
         self._mask_tm = m
+        self._skip_tm = None if m is None else ~m  # masked-out steps, inverted once per call
         self._has_initial_state = initial_state is not None
         self._ws = self._workspace(steps, batch)
         self._forward_steps(self._xs, states0, m)
@@ -286,11 +287,6 @@ def _carry_masked(new: np.ndarray, old: np.ndarray, skip: np.ndarray) -> None:
     np.copyto(new, old, where=skip)
 
 
-def _skipped(m: np.ndarray | None) -> np.ndarray | None:
-    """~mask for all steps at once (the loops then index it instead of inverting per step)."""
-    return None if m is None else ~m
-
-
 class SimpleRNN(RNN):
     """Fully connected recurrence:  h_t = act(x_t W + h_{t-1} U + b).
 
@@ -313,7 +309,7 @@ class SimpleRNN(RNN):
         hs = ws["h"]
         hs[0] = states0[0]
         xw = _project_all_steps(xs, self.params["kernel"], self._bias(), ws["xw"])
-        skip = _skipped(m)
+        skip = self._skip_tm
         for t in range(xs.shape[0]):
             h = hs[t + 1]
             np.matmul(hs[t], u, out=h)
@@ -329,7 +325,7 @@ class SimpleRNN(RNN):
         ut = np.ascontiguousarray(self.params["recurrent_kernel"].T)
         dh_next = ws["dh_next"]
         dh_next[...] = d_last[0]
-        skip = _skipped(m)
+        skip = self._skip_tm
         for t in reversed(range(dz.shape[0])):
             dh = dh_t[t]
             if d_seq is not None:
@@ -446,7 +442,7 @@ class LSTM(RNN):
         gates, cs, hs, act_c, tmp = ws["gates"], ws["c"], ws["h"], ws["act_c"], ws["tmp"]
         hs[0], cs[0] = states0
         xw = _project_all_steps(xs, w, b, ws["xw"])  # (T, B, 4H)
-        skip = _skipped(m)
+        skip = self._skip_tm
         for t in range(xs.shape[0]):
             z = gates[t]
             np.matmul(hs[t], u, out=z)
@@ -484,7 +480,7 @@ class LSTM(RNN):
         # dh_t[t], dc_t[t]: dL/dh_t and dL/dc_t. Step t writes what flows back from it
         # straight into dh_t[t-1], dc_t[t-1]; the gradients of h_0, c_0 go to dh_next, dc_next.
         dh_t[-1], dc_t[-1] = d_last
-        skip = _skipped(m)
+        skip = self._skip_tm
         for t in reversed(range(steps)):
             dh, dc = dh_t[t], dc_t[t]
             dh_prev = dh_t[t - 1] if t else ws["dh_next"]
@@ -586,7 +582,7 @@ class GRU(RNN):
         hs[0] = states0[0]
         xw = _project_all_steps(xs, self.params["kernel"], b_in, ws["xw"])
         sig, act = self.recurrent_activation, self.activation
-        skip = _skipped(m)
+        skip = self._skip_tm
         for t in range(xs.shape[0]):
             zr, hh = gates[t, :, : 2 * h], gates[t, :, 2 * h :]
             r = gates[t, :, h : 2 * h]
@@ -633,7 +629,7 @@ class GRU(RNN):
         dz, drec, dh_t = ws["dz"], ws["drec"], ws["dh"]
         dh_next, tmp_h = ws["dh_next"], ws["tmp_h"]
         dh_next[...] = d_last[0]
-        skip = _skipped(m)
+        skip = self._skip_tm
         for t in reversed(range(steps)):
             dh = dh_t[t]
             if d_seq is not None:
