@@ -88,8 +88,8 @@ def set_blas_threads(n: int | None) -> None:
     """BLAS threads used while numrnn trains or predicts; ``None`` leaves BLAS alone.
 
     The default is 1. An RNN step is a chain of small matmuls; on a 2-core machine with
-    another busy process, two OpenBLAS threads made a whole LSTM(32) step 1.5-2x
-    slower, while on an idle machine they gained about 7% (docs/performance.md).
+    another busy process, two OpenBLAS threads made a whole LSTM(32) step 1.5-2.5x
+    slower, while on an idle machine they changed nothing (docs/performance.md).
     """
     global _blas_threads
     if n is not None and (not isinstance(n, int) or n < 1):
