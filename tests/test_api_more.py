@@ -66,6 +66,8 @@ def test_sparse_targets_are_checked(rng):
 
 
 def test_attention_public_call_and_errors(rng):
+    with pytest.raises(ValueError, match=r"inputs: accepted a list \[query, value\]"):
+        Attention()(rng.standard_normal((2, 3, 4)))  # a fresh layer, one array
     layer = Attention()
     q, v = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 5, 4))
     context = layer([q, v])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Layer, as_float_array, check_finite
+from .base import Layer, as_float_array
 
 
 class Attention(Layer):
@@ -28,6 +28,9 @@ class Attention(Layer):
         self.attention_weights: np.ndarray | None = None
 
     def build(self, input_shape) -> None:
+        if not isinstance(input_shape, (list, tuple)) or len(input_shape) != 2 \
+                or not all(isinstance(shape, tuple) for shape in input_shape):
+            raise ValueError(f"{self.name} inputs: accepted a list [query, value]")
         if self.use_scale:
             self.params["scale"] = np.ones((), self.dtype)
         super().build(input_shape)
@@ -35,18 +38,9 @@ class Attention(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[0])
 
-    def __call__(self, inputs, mask=None, training: bool = False, **kwargs):
+    def forward(self, inputs, mask=None, training=False):
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
             raise ValueError(f"{self.name} inputs: accepted a list [query, value]")
-        arrays = [np.asarray(a) for a in inputs]
-        for k, a in enumerate(arrays):
-            if a.dtype.kind == "f":
-                check_finite(a, f"{self.name} inputs[{k}]")
-        if not self.built:
-            self.build([(None,) + a.shape[1:] for a in arrays])
-        return self.forward(arrays, mask=mask, training=training)
-
-    def forward(self, inputs, mask=None, training=False):
         q = as_float_array(inputs[0], self.dtype, f"{self.name} query")
         v = as_float_array(inputs[1], self.dtype, f"{self.name} value")
         if q.ndim != 3 or v.ndim != 3 or q.shape[0] != v.shape[0] or q.shape[2] != v.shape[2]:

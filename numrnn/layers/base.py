@@ -113,13 +113,20 @@ class Layer:
 
     # ---- forward / backward -----------------------------------------------------------
     def __call__(self, inputs, mask=None, training: bool = False, **kwargs):
-        """Build on first use, check the data for NaN/inf, then ``forward``."""
-        arr = np.asarray(inputs)
-        if arr.dtype.kind == "f":
-            check_finite(arr, f"{self.name} inputs")
+        """Build on first use, check the data for NaN/inf, then ``forward``.
+
+        ``inputs`` is an array, or a list of arrays for a layer that takes several.
+        """
+        several = isinstance(inputs, (list, tuple))
+        arrays = [np.asarray(a) for a in inputs] if several else [np.asarray(inputs)]
+        for k, a in enumerate(arrays):
+            if a.dtype.kind == "f":
+                check_finite(a, f"{self.name} inputs" + (f"[{k}]" if several else ""))
+        shapes = [(None,) + tuple(a.shape)[1:] for a in arrays]
         if not self.built:
-            self.build((None,) + tuple(arr.shape)[1:])
-        return self.forward(arr, mask=mask, training=training, **kwargs)
+            self.build(shapes if several else shapes[0])
+        return self.forward(arrays if several else arrays[0], mask=mask, training=training,
+                            **kwargs)
 
     def forward(self, inputs, mask=None, training: bool = False):
         raise NotImplementedError
