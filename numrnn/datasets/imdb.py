@@ -128,13 +128,8 @@ def _flatten(seqs) -> tuple[np.ndarray, np.ndarray]:
 
 def _prepend(flat: np.ndarray, lengths: np.ndarray, value: int):
     """Put ``value`` in front of every sequence of the flat array."""
-    out = np.empty(len(flat) + len(lengths), flat.dtype)
-    starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
-    is_start = np.zeros(len(out), bool)
-    is_start[starts] = True
-    out[is_start] = value
-    out[~is_start] = flat
-    return out, lengths + 1
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    return np.insert(flat, starts, value), lengths + 1
 
 
 def _object_array(seqs: list[list[int]]) -> np.ndarray:
