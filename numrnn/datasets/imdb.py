@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from ..utils.data_utils import get_file
+from ..utils.safe_npz import load_npz
 
 ORIGIN = "https://s3.amazonaws.com/text-datasets/imdb.npz"
 MD5 = "599dadb1135973df5b59232a0e9a887c"
@@ -34,10 +35,16 @@ def _as_optional_int(name: str, value, minimum: int = 0):
 
 
 def _resolve(path, default_name):
-    """``path`` may be a file name (looked up in the data folders), a file or a folder."""
+    """``path`` may be a file name (looked up in the data folders), a file or a folder.
+
+    Returns ``(file name, where)``: ``where`` is the folder or file given, or None to search
+    ``$NUMRNN_DATA`` and the cache. A folder is a folder with or without a trailing slash.
+    """
     if path is None or path == default_name:
         return default_name, None
     p = os.fspath(path)
+    if os.path.isdir(p):
+        return default_name, p
     if os.path.dirname(p) or os.path.exists(p):
         return os.path.basename(p) or default_name, p
     return p, None
@@ -76,12 +83,8 @@ def load_data(path: str | os.PathLike | None = "imdb.npz", num_words: int | None
 
     fname, where = _resolve(path, "imdb.npz")
     file = get_file(fname, ORIGIN, MD5, path=where)
-    with np.load(file, allow_pickle=True) as f:
-        missing = {"x_train", "y_train", "x_test", "y_test"} - set(f.files)
-        if missing:
-            raise ValueError(f"{file}: not an IMDB file, it lacks {sorted(missing)}")
-        x_train, y_train = f["x_train"], f["y_train"]
-        x_test, y_test = f["x_test"], f["y_test"]
+    arrays = load_npz(file)  # never runs code from the file (see numrnn.utils.safe_npz)
+    x_train, y_train, x_test, y_test = _checked_arrays(arrays, file)
 
     rng = np.random.RandomState(seed)
     order = np.arange(len(x_train))
@@ -93,7 +96,7 @@ def load_data(path: str | os.PathLike | None = "imdb.npz", num_words: int | None
 
     # All reviews as one int array (fast and small), then back to lists at the end.
     n_train = len(x_train)
-    flat, lengths = _flatten(np.concatenate([x_train, x_test]))
+    flat, lengths = _flatten(np.concatenate([x_train, x_test]), file)
     del x_train, x_test  # the Python lists of the file: the largest objects here
     flat += index_from
     if start_char is not None:
@@ -102,9 +105,12 @@ def load_data(path: str | os.PathLike | None = "imdb.npz", num_words: int | None
     is_train = np.arange(len(lengths)) < n_train
     if maxlen:
         keep = lengths < maxlen  # train and test are filtered separately (Keras >= 2.6)
-        if not keep.any():
-            raise ValueError(f"After filtering for sequences shorter than maxlen={maxlen}, no "
-                             "sequence was kept; increase maxlen")
+        for split, rows in (("training", is_train), ("test", ~is_train)):
+            if not keep[rows].any():
+                raise ValueError(
+                    f"maxlen={maxlen}: no {split} review is shorter than {maxlen} tokens "
+                    f"(start token included; the shortest has {int(lengths[rows].min())}), "
+                    "so the split would be empty; accepted: a larger maxlen, or None")
         flat = flat[np.repeat(keep, lengths)]
         lengths, labels, is_train = lengths[keep], labels[keep], is_train[keep]
     if not num_words:
@@ -120,9 +126,70 @@ def load_data(path: str | os.PathLike | None = "imdb.npz", num_words: int | None
     return ((seqs[is_train], labels[is_train]), (seqs[~is_train], labels[~is_train]))
 
 
-def _flatten(seqs) -> tuple[np.ndarray, np.ndarray]:
+_SPLITS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def _checked_arrays(arrays: dict, file) -> tuple[np.ndarray, ...]:
+    """The four arrays of an IMDB file, after checking the structure Keras' file has.
+
+    x: 1-D arrays of reviews, each a list (or 1-D int array) of integer word ranks >= 0;
+    y: 1-D integer labels in {0, 1}, one per review. Everything wrong is named.
+    """
+    missing = [k for k in _SPLITS if k not in arrays]
+    if missing:
+        raise ValueError(f"{file}: not an IMDB file: it lacks {missing} (it has "
+                         f"{sorted(arrays)}); accepted: x_train, y_train, x_test, y_test")
+    out = []
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.ndim != 1:
+            raise ValueError(f"{file}: x_{split} has shape {x.shape}; accepted: a 1-D array of "
+                             "reviews (lists of word ids)")
+        if y.ndim != 1 or y.dtype.kind not in "iub":
+            raise ValueError(f"{file}: y_{split} has shape {y.shape} and dtype {y.dtype}; "
+                             "accepted: 1-D integer labels")
+        if len(x) != len(y):
+            raise ValueError(f"{file}: x_{split} has {len(x)} reviews but y_{split} has "
+                             f"{len(y)} labels; accepted: one label per review")
+        bad = ~np.isin(y, (0, 1))
+        if bad.any():
+            raise ValueError(f"{file}: y_{split}[{int(np.argmax(bad))}] is "
+                             f"{y[np.argmax(bad)].item()!r}; accepted: labels 0 or 1")
+        if x.dtype != object and x.dtype.kind not in "iu":
+            raise ValueError(f"{file}: x_{split} has dtype {x.dtype}; accepted: reviews of "
+                             "integer word ids")
+        out += [x, y.astype(np.int64)]
+    for split, x in (("x_train", out[0]), ("x_test", out[2])):
+        _check_reviews(x, f"{file}: {split}")
+    return tuple(out)
+
+
+def _check_reviews(x: np.ndarray, where: str) -> None:
+    """Every review a sequence of integer ids (their range is checked by ``_flatten``)."""
+    if x.dtype != object:
+        return  # a plain integer array: nothing ragged to check
+    kinds = set(map(type, x))
+    if not kinds <= {list, tuple, np.ndarray}:
+        odd = next(k for k in kinds if k not in (list, tuple, np.ndarray))
+        raise ValueError(f"{where} holds a {odd.__name__}; accepted: reviews as lists of ids")
+    items = itertools.chain.from_iterable(x)
+    kinds = set(map(type, items))
+    allowed = {int} | {t for t in kinds if issubclass(t, np.integer)}
+    if not kinds <= allowed:
+        odd = next(k for k in kinds if k not in allowed)
+        raise ValueError(f"{where} holds word ids of type {odd.__name__}; accepted: integers "
+                         "(word ids are never truncated or rounded)")
+
+
+def _flatten(seqs, where) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.fromiter((len(s) for s in seqs), np.int64, len(seqs))
-    flat = np.fromiter(itertools.chain.from_iterable(seqs), np.int64, int(lengths.sum()))
+    try:
+        flat = np.fromiter(itertools.chain.from_iterable(seqs), np.int64, int(lengths.sum()))
+    except OverflowError:
+        raise ValueError(f"{where}: a word id does not fit in int64; accepted: ids from 0 to "
+                         f"{np.iinfo(np.int64).max}") from None
+    if flat.size and flat.min() < 0:
+        raise ValueError(f"{where}: holds the word id {int(flat.min())}; accepted: ids >= 0")
     return flat, lengths
 
 
