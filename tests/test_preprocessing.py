@@ -130,3 +130,40 @@ def test_to_categorical_errors():
         to_categorical([0, -1])
     with pytest.raises(TypeError, match="integer class ids"):
         to_categorical([0.5])
+
+
+# ---- issue 15 #10: inputs Keras accepts are accepted, others get a named error -------------
+def test_pad_sequences_nan_value_for_floats():
+    out = pad_sequences([[1.5], [2, 3]], dtype="float32", value=np.nan)
+    assert out.dtype == np.float32
+    assert np.isnan(out[0, 0]) and out[0, 1] == 1.5 and out[1].tolist() == [2, 3]
+
+
+def test_pad_sequences_strings_with_object_dtype_as_keras():
+    out = pad_sequences([["a", "b", "c"], ["d"]], maxlen=2, dtype=object, value="<pad>")
+    assert out.tolist() == [["b", "c"], ["<pad>", "d"]]
+
+
+def test_pad_sequences_text_value_with_a_number_dtype_is_named():
+    with pytest.raises(ValueError, match="value='x' is not a number"):
+        pad_sequences([[1]], value="x")
+
+
+def test_pad_sequences_set_is_named():
+    with pytest.raises(ValueError, match=r"sequences\[0\] is set .*accepted: an ordered sequence"):
+        pad_sequences([{1, 2}])
+
+
+def test_tokenizer_accepts_numpy_int_num_words():
+    tok = Tokenizer(num_words=np.int64(3))
+    tok.fit_on_texts(["a a b c"])
+    assert tok.num_words == 3 and type(tok.num_words) is int
+    assert tok.texts_to_sequences(["a b c"]) == [[1, 2]]
+
+
+@pytest.mark.parametrize("bad", [None, 5])
+def test_tokenizer_fit_on_texts_non_iterable_is_named(bad):
+    tok = Tokenizer()
+    with pytest.raises(TypeError, match="texts is .*accepted: a list of texts"):
+        tok.fit_on_texts(bad)
+    assert tok.word_index == {} and tok.document_count == 0

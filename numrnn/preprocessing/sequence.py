@@ -18,6 +18,9 @@ def pad_sequences(sequences: Sequence, maxlen: int | None = None, dtype="int32",
     - ``padding='pre'`` puts ``value`` in front, ``'post'`` behind.
     - An empty sequence gives a row of ``value``.
 
+    - ``dtype=object`` (or a str dtype) takes sequences of any values, e.g. words, as Keras
+      does; ``value`` may then be anything (``'<pad>'``). ``value=np.nan`` works for floats.
+
     Values that the ``dtype`` cannot hold exactly (3.7 into int32, 300 into int8) raise
     a ValueError instead of being changed silently.
     """
@@ -37,16 +40,20 @@ def pad_sequences(sequences: Sequence, maxlen: int | None = None, dtype="int32",
         raise TypeError(f"dtype={dtype!r} is not a NumPy dtype") from err
     lengths = []
     for k, s in enumerate(sequences):
-        if not hasattr(s, "__len__") or isinstance(s, (str, bytes)):
-            raise ValueError(f"sequences[{k}] is {type(s).__name__} {s!r}; accepted: a list of "
-                             "numbers")
+        if isinstance(s, (set, frozenset, dict)) or not hasattr(s, "__getitem__") or \
+                not hasattr(s, "__len__") or isinstance(s, (str, bytes)):
+            raise ValueError(f"sequences[{k}] is {type(s).__name__} {s!r}; accepted: an "
+                             "ordered sequence (list, tuple or 1-D array) of numbers")
         lengths.append(len(s))
     if maxlen is None:
         maxlen = max(lengths, default=0)
     maxlen = int(maxlen)
+    holds_text = out_dtype.kind in "OUS"  # Keras allows strings with dtype=object or str
+    if not holds_text and np.asarray(value).dtype.kind not in "biuf":
+        raise ValueError(f"value={value!r} is not a number; accepted: a number, or any value "
+                         "with dtype=object")
     x = np.full((len(lengths), maxlen), value, dtype=out_dtype)
-    if out_dtype.kind != "O" and np.asarray(value).dtype.kind in "biuf" and x.size and \
-            x.flat[0] != value:
+    if not holds_text and x.size and not np.array_equal(x.flat[0], value, equal_nan=True):
         raise ValueError(f"value={value!r} cannot be stored exactly as {out_dtype}")
     if maxlen == 0:
         return x
@@ -57,8 +64,19 @@ def pad_sequences(sequences: Sequence, maxlen: int | None = None, dtype="int32",
         arr = np.asarray(trunc)
         if arr.ndim != 1:
             raise ValueError(f"sequences[{k}] has shape {arr.shape}; accepted: a flat sequence")
+        if holds_text:
+            converted = arr.astype(out_dtype) if out_dtype.kind != "O" else arr
+            if out_dtype.kind != "O" and not np.array_equal(converted, arr.astype(str)):
+                raise ValueError(f"sequences[{k}] has values that {out_dtype} cannot hold "
+                                 "exactly; pass dtype=object")
+            if padding == "post":
+                x[k, : len(converted)] = converted
+            else:
+                x[k, maxlen - len(converted):] = converted
+            continue
         if arr.dtype.kind not in "biuf":
-            raise ValueError(f"sequences[{k}] holds {arr.dtype} values; accepted: numbers")
+            raise ValueError(f"sequences[{k}] holds {arr.dtype} values; accepted: numbers "
+                             "(or dtype=object for other values)")
         converted = arr.astype(out_dtype)
         if out_dtype.kind != "f" and not np.array_equal(converted, arr):
             raise ValueError(f"sequences[{k}] has values that {out_dtype} cannot hold exactly "

@@ -45,8 +45,10 @@ class Tokenizer:
     def __init__(self, num_words: int | None = None, filters: str = DEFAULT_FILTERS,
                  lower: bool = True, split: str = " ", char_level: bool = False,
                  oov_token: str | None = None):
-        if num_words is not None and (not isinstance(num_words, int) or num_words <= 0):
+        if num_words is not None and (not isinstance(num_words, (int, np.integer))
+                                      or isinstance(num_words, bool) or num_words <= 0):
             raise ValueError(f"num_words={num_words!r}; accepted: a positive int or None")
+        num_words = None if num_words is None else int(num_words)
         if oov_token is not None and not isinstance(oov_token, str):
             raise TypeError(f"oov_token={oov_token!r}; accepted: a str or None")
         self.num_words, self.filters, self.lower = num_words, filters, lower
@@ -67,6 +69,8 @@ class Tokenizer:
     def _texts(texts, argument: str = "texts") -> Iterable[str]:
         if isinstance(texts, str):
             raise TypeError(f"{argument} is a str; accepted: a list of texts (wrap it: [text])")
+        if texts is None or not hasattr(texts, "__iter__"):
+            raise TypeError(f"{argument} is {type(texts).__name__}; accepted: a list of texts")
         return texts
 
     def fit_on_texts(self, texts: Iterable[str]) -> None:
