@@ -44,6 +44,10 @@ class Dense(Layer):
     x: (B, ..., D) -> y: (B, ..., units); on 3-D input it is applied at every time step.
     Weights: ``kernel`` W (D, units), ``bias`` b (units,).
     Backward: dz = dy * act'(y);  dW = x^T dz;  db = sum(dz);  dx = dz W^T.
+
+    ``kernel_regularizer``/``bias_regularizer`` (`numrnn.regularizers`) and
+    ``kernel_constraint``/``bias_constraint`` (`numrnn.constraints`) are handed to
+    ``add_weight``; ``activity_regularizer`` is stored and applied by the model to the output.
     """
 
     supports_masking = True
