@@ -256,3 +256,220 @@ class ProgbarLogger(Callback):
             line += "".join(f" - {k}: {_format_value(v)}" for k, v in values)
             self.stream.write(line + "\n")
             self.stream.flush()
+
+
+# ---- learning-rate schedules, CSV logging, lambdas (Keras 2.1 callbacks) -----------------
+def _optimizer_of(callback: Callback):
+    optimizer = getattr(callback.model, "optimizer", None)
+    if optimizer is None or not hasattr(optimizer, "lr"):
+        raise ValueError(f"{type(callback).__name__}: the model has no compiled optimizer with "
+                         "an 'lr'; compile the model first")
+    return optimizer
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by ``factor`` when ``monitor`` stopped improving (Keras 2.1).
+
+    Improvement: ``current < best - min_delta`` (mode min) or ``current > best + min_delta``
+    (mode max; 'auto' maximises when 'acc' is in the name). After ``patience`` epochs
+    without one, lr becomes ``max(lr * factor, min_lr)`` (only while lr > min_lr), and the
+    next ``cooldown`` epochs do not count. ``logs['lr']`` is set every epoch, so History
+    records the learning rate as Keras' does.
+    """
+
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
+                 verbose: int = 0, mode: str = "auto", min_delta: float = 1e-4,
+                 cooldown: int = 0, min_lr: float = 0.0):
+        super().__init__()
+        if not isinstance(monitor, str):
+            raise TypeError(f"monitor={monitor!r}; accepted: a log name such as 'val_loss'")
+        if not isinstance(factor, (int, float)) or isinstance(factor, bool) or \
+                not 0 < factor < 1:
+            raise ValueError(f"factor={factor!r}; accepted: 0 < factor < 1")
+        for arg, value in (("patience", patience), ("cooldown", cooldown)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{arg}={value!r}; accepted: an int >= 0")
+        for arg, value in (("min_delta", min_delta), ("min_lr", min_lr)):
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{arg}={value!r}; accepted: a number >= 0")
+        self.monitor, self.factor, self.patience = monitor, float(factor), patience
+        self.verbose, self.mode = verbose, _check_mode(mode)
+        self.min_delta, self.cooldown, self.min_lr = float(min_delta), cooldown, float(min_lr)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.maximise = _monitor_op(self.monitor, self.mode) is np.greater
+        self.best = -np.inf if self.maximise else np.inf
+        self.wait = 0
+        self.cooldown_counter = 0
+
+    def _improved(self, current: float) -> bool:
+        if self.maximise:
+            return current > self.best + self.min_delta
+        return current < self.best - self.min_delta
+
+    def on_train_begin(self, logs=None):
+        _optimizer_of(self)
+        self._reset()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        optimizer = _optimizer_of(self)
+        logs["lr"] = optimizer.lr
+        current = _check_monitor(self, self.monitor, logs)
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self._improved(current):
+            self.best, self.wait = current, 0
+        elif self.cooldown_counter <= 0:
+            self.wait += 1
+            if self.wait >= self.patience and optimizer.lr > self.min_lr:
+                optimizer.lr = max(optimizer.lr * self.factor, self.min_lr)
+                if self.verbose > 0:
+                    print(f"\nEpoch {epoch + 1:05d}: ReduceLROnPlateau reducing learning rate "
+                          f"to {optimizer.lr}.")
+                self.cooldown_counter, self.wait = self.cooldown, 0
+
+
+class LearningRateScheduler(Callback):
+    """At the start of each epoch set ``lr = schedule(epoch, lr)`` (or ``schedule(epoch)``
+    for a one-argument function), epochs counted from 0, as Keras 2.1 does."""
+
+    def __init__(self, schedule, verbose: int = 0):
+        super().__init__()
+        if not callable(schedule):
+            raise TypeError(f"schedule={schedule!r}; accepted: a function of (epoch, lr) or "
+                            "(epoch) returning the new learning rate")
+        self.schedule, self.verbose = schedule, verbose
+
+    def _call_schedule(self, epoch: int, lr: float):
+        import inspect
+
+        try:
+            n_args = len(inspect.signature(self.schedule).parameters)
+        except (TypeError, ValueError):
+            n_args = 2
+        return self.schedule(epoch, lr) if n_args >= 2 else self.schedule(epoch)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        optimizer = _optimizer_of(self)
+        lr = self._call_schedule(epoch, float(optimizer.lr))
+        ok = isinstance(lr, (int, float, np.floating, np.integer)) and not isinstance(lr, bool)
+        if not ok or not np.isfinite(lr) or lr <= 0:
+            raise ValueError(f"LearningRateScheduler: schedule({epoch}) returned {lr!r}; "
+                             "accepted: a finite float > 0")
+        optimizer.lr = float(lr)
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1:05d}: LearningRateScheduler setting learning rate to "
+                  f"{optimizer.lr}.")
+
+
+class CSVLogger(Callback):
+    """One CSV row per epoch: ``epoch`` then the log keys in sorted order (Keras 2.1).
+
+    The file is rewritten atomically at the end of every epoch (header and all rows so
+    far, after the rows that were there before when ``append=True``), so a crash never
+    leaves half a row, and the file always parses. ``append=False`` (default) starts a new
+    file; ``append=True`` continues an existing one (no second header). Values are written
+    with ``repr`` precision; an epoch that lacks a key (training stopped) gets ``NA``.
+    """
+
+    def __init__(self, filename, separator: str = ",", append: bool = False):
+        super().__init__()
+        import os
+
+        if not isinstance(filename, (str, os.PathLike)):
+            raise TypeError(f"filename={filename!r}; accepted: a path")
+        if not isinstance(separator, str) or len(separator) != 1:
+            raise ValueError(f"separator={separator!r}; accepted: one character")
+        self.filename, self.sep, self.append = os.fspath(filename), separator, bool(append)
+        self.keys: list[str] | None = None
+
+    def on_train_begin(self, logs=None):
+        import csv
+        import io
+        import os
+
+        self.keys = None
+        self._previous = ""
+        if self.append and os.path.exists(self.filename):
+            with open(self.filename, newline="") as f:
+                self._previous = f.read()
+            if self._previous and not self._previous.endswith("\n"):
+                self._previous += "\n"
+            if self._previous:
+                header = next(csv.reader(io.StringIO(self._previous), delimiter=self.sep))
+                self.keys = [k for k in header if k != "epoch"] or None
+        self._rows: list[list[str]] = []
+
+    @staticmethod
+    def _text(value) -> str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, np.ndarray) and value.ndim > 0:
+            return "[" + ", ".join(map(str, value.tolist())) + "]"
+        return repr(float(value)) if isinstance(value, (float, np.floating)) else str(value)
+
+    def on_epoch_end(self, epoch, logs=None):
+        import csv
+        import io
+
+        from .io_utils import atomic_write
+
+        logs = logs or {}
+        if self.keys is None:
+            self.keys = sorted(logs)
+        self._rows.append([str(epoch)] + [self._text(logs[k]) if k in logs else "NA"
+                                          for k in self.keys])
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=self.sep, lineterminator="\n")
+        if not self._previous:
+            writer.writerow(["epoch", *self.keys])
+        writer.writerows(self._rows)
+        with atomic_write(self.filename, "w", newline="") as f:
+            f.write(self._previous + buffer.getvalue())
+
+
+class LambdaCallback(Callback):
+    """A callback made of functions: ``on_epoch_begin(epoch, logs)``,
+    ``on_epoch_end(epoch, logs)``, ``on_batch_begin(batch, logs)``,
+    ``on_batch_end(batch, logs)``, ``on_train_begin(logs)``, ``on_train_end(logs)``;
+    those not given do nothing."""
+
+    _HOOKS = ("on_epoch_begin", "on_epoch_end", "on_batch_begin", "on_batch_end",
+              "on_train_begin", "on_train_end")
+
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_batch_begin=None,
+                 on_batch_end=None, on_train_begin=None, on_train_end=None):
+        super().__init__()
+        given = dict(zip(self._HOOKS, (on_epoch_begin, on_epoch_end, on_batch_begin,
+                                       on_batch_end, on_train_begin, on_train_end)))
+        for hook, fn in given.items():
+            if fn is not None and not callable(fn):
+                raise TypeError(f"{hook}={fn!r}; accepted: a function or None")
+        self._fns = given
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self._fns["on_epoch_begin"]:
+            self._fns["on_epoch_begin"](epoch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._fns["on_epoch_end"]:
+            self._fns["on_epoch_end"](epoch, logs)
+
+    def on_batch_begin(self, batch, logs=None):
+        if self._fns["on_batch_begin"]:
+            self._fns["on_batch_begin"](batch, logs)
+
+    def on_batch_end(self, batch, logs=None):
+        if self._fns["on_batch_end"]:
+            self._fns["on_batch_end"](batch, logs)
+
+    def on_train_begin(self, logs=None):
+        if self._fns["on_train_begin"]:
+            self._fns["on_train_begin"](logs)
+
+    def on_train_end(self, logs=None):
+        if self._fns["on_train_end"]:
+            self._fns["on_train_end"](logs)

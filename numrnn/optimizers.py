@@ -1,8 +1,14 @@
-"""Optimizers with Keras 2.1 update rules.
+"""Optimizers with Keras 2.1 update rules and defaults: SGD, RMSprop, Adagrad, Adadelta,
+Adam, Adamax, Nadam.
 
 ``apply_gradients(params, grads)`` updates each array of ``params`` in place. A
 gradient may be a `numrnn.sparse.RowSparseGrad` (from an Embedding); where
-the rule allows it exactly, only the touched rows are updated.
+the rule allows it exactly, only the touched rows are updated (SGD without momentum,
+RMSprop, Adagrad, Adadelta); the others use the dense rule (SGD with momentum, Adam,
+Adamax, Nadam), as Keras 2.1 does for every optimizer.
+
+Every optimizer takes ``decay`` (lr_t = lr / (1 + decay * iterations), iterations counted
+before the step) and ``clipnorm`` / ``clipvalue`` (global norm, then elementwise clip).
 """
 
 from __future__ import annotations
@@ -260,7 +266,232 @@ class Adam(Optimizer):
                 "epsilon": self.epsilon, "amsgrad": self.amsgrad}
 
 
-_REGISTRY = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam}
+def _check_beta(name: str, value) -> float:
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok or not 0 <= value < 1:
+        raise ValueError(f"{name}={value!r}; accepted: 0 <= {name} < 1")
+    return float(value)
+
+
+def _catch_up_decays(s: dict, iterations: int, rho: float, keys: tuple[str, ...],
+                     rows=None) -> None:
+    """Apply to the accumulators ``keys`` the rho-decays their rows missed (lazy updates)."""
+    last = s["last_step"] if rows is None else s["last_step"][rows]
+    missed = iterations - last
+    if rows is None and not missed.any():
+        return
+    first = s[keys[0]]
+    decay = np.power(rho, missed).astype(first.dtype).reshape((-1,) + (1,) * (first.ndim - 1))
+    for key in keys:
+        if rows is None:
+            s[key] *= decay
+        else:
+            s[key][rows] *= decay
+    if rows is None:
+        s["last_step"][:] = iterations
+    else:
+        s["last_step"][rows] = iterations
+
+
+class Adagrad(Optimizer):
+    """Keras 2.1 Adagrad:  a = a + g^2 (a starts at 0);  p -= lr g / (sqrt(a) + eps).
+
+    eps is outside the square root. Embedding rows: a row the batch did not touch has
+    g = 0, so neither its accumulator nor its weight changes; the row-sparse update
+    touches only the batch's rows and is exact.
+    """
+
+    name = "adagrad"
+
+    def __init__(self, lr: float = 0.01, epsilon: float | None = None, decay: float = 0.0,
+                 **kwargs):
+        super().__init__(lr, decay, **kwargs)
+        self.epsilon = backend.epsilon() if epsilon is None else _positive("epsilon", epsilon)
+
+    def _new_state(self, p):
+        return {"accumulator": np.zeros_like(p)}
+
+    def _update_dense(self, p, g, s, lr):
+        a = s["accumulator"]
+        a += np.square(g)
+        p -= lr * g / (np.sqrt(a) + self.epsilon)
+
+    def _update_sparse(self, p, g, s, lr):
+        rows = g.rows
+        a = s["accumulator"][rows] + np.square(g.values)
+        s["accumulator"][rows] = a
+        p[rows] -= lr * g.values / (np.sqrt(a) + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}
+
+
+class Adadelta(Optimizer):
+    """Keras 2.1 Adadelta (default lr 1.0, rho 0.95):
+
+        a  = rho a + (1 - rho) g^2
+        u  = g sqrt(d + eps) / sqrt(a + eps)
+        p -= lr u
+        d  = rho d + (1 - rho) u^2
+
+    Embedding rows: an untouched row has g = 0, so u = 0 and its weight does not move,
+    while both accumulators a and d decay by rho. With ``lazy=True`` (default) those
+    decays are applied as rho^k when the row is next touched (or by `settle`), so a step
+    costs O(touched rows) and equals the dense rule up to float rounding.
+    """
+
+    name = "adadelta"
+    _DECAYING = ("accumulator", "delta_accumulator")
+
+    def __init__(self, lr: float = 1.0, rho: float = 0.95, epsilon: float | None = None,
+                 decay: float = 0.0, lazy: bool = True, **kwargs):
+        super().__init__(lr, decay, **kwargs)
+        self.rho = _check_beta("rho", rho)
+        self.epsilon = backend.epsilon() if epsilon is None else _positive("epsilon", epsilon)
+        self.lazy = bool(lazy)
+
+    def _new_state(self, p):
+        return {"accumulator": np.zeros_like(p), "delta_accumulator": np.zeros_like(p),
+                "last_step": np.zeros(p.shape[0] if p.ndim else 1, np.int64)}
+
+    def _step(self, p, g, a, d, lr):
+        """One Adadelta step on (rows of) a parameter; returns the new a and d."""
+        a = self.rho * a + (1 - self.rho) * np.square(g)
+        u = g * np.sqrt(d + self.epsilon) / np.sqrt(a + self.epsilon)
+        d = self.rho * d + (1 - self.rho) * np.square(u)
+        return a, d, lr * u
+
+    def _update_dense(self, p, g, s, lr):
+        _catch_up_decays(s, self.iterations, self.rho, self._DECAYING)
+        a, d, step = self._step(p, g, s["accumulator"], s["delta_accumulator"], lr)
+        s["accumulator"][...], s["delta_accumulator"][...] = a, d
+        p -= step
+        s["last_step"][:] = self.iterations + 1
+
+    def _update_sparse(self, p, g, s, lr):
+        if not self.lazy:
+            return self._update_dense(p, g.to_dense(), s, lr)
+        rows = g.rows
+        _catch_up_decays(s, self.iterations, self.rho, self._DECAYING, rows)
+        a, d, step = self._step(p[rows], g.values, s["accumulator"][rows],
+                                s["delta_accumulator"][rows], lr)
+        s["accumulator"][rows], s["delta_accumulator"][rows] = a, d
+        s["last_step"][rows] = self.iterations + 1
+        p[rows] -= step
+
+    def settle(self) -> None:
+        """Apply every pending lazy decay (the state then equals the dense rule's)."""
+        for s in self.state:
+            _catch_up_decays(s, self.iterations, self.rho, self._DECAYING)
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon,
+                "lazy": self.lazy}
+
+
+class Adamax(Optimizer):
+    """Keras 2.1 Adamax (Adam with the infinity norm), t = iterations + 1:
+
+        m = b1 m + (1 - b1) g;   u = max(b2 u, |g|)
+        p -= lr / (1 - b1^t) * m / (u + eps)
+
+    Dense update always: an untouched embedding row still moves (m != 0), so no lazy rule
+    is exact.
+    """
+
+    name = "adamax"
+
+    def __init__(self, lr: float = 0.002, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float | None = None, decay: float = 0.0, **kwargs):
+        super().__init__(lr, decay, **kwargs)
+        self.beta_1 = _check_beta("beta_1", beta_1)
+        self.beta_2 = _check_beta("beta_2", beta_2)
+        self.epsilon = backend.epsilon() if epsilon is None else _positive("epsilon", epsilon)
+
+    def _new_state(self, p):
+        return {"m": np.zeros_like(p), "u": np.zeros_like(p)}
+
+    def _update_dense(self, p, g, s, lr):
+        t = self.iterations + 1
+        lr_t = lr / (1 - self.beta_1**t)
+        m, u = s["m"], s["u"]
+        m *= self.beta_1
+        m += (1 - self.beta_1) * g
+        np.maximum(self.beta_2 * u, np.abs(g), out=u)
+        p -= lr_t * m / (u + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}
+
+
+class Nadam(Optimizer):
+    """Keras 2.1 Nadam (Adam with Nesterov momentum), t = iterations + 1:
+
+        mu_t   = b1 (1 - 0.5 * 0.96^(t * schedule_decay))       (momentum schedule)
+        M_t    = mu_1 ... mu_t                                   (``m_schedule``)
+        g'     = g / (1 - M_t)
+        m = b1 m + (1 - b1) g;        m' = m / (1 - M_t mu_{t+1})
+        v = b2 v + (1 - b2) g^2;      v' = v / (1 - b2^t)
+        m_bar  = (1 - mu_t) g' + mu_{t+1} m'
+        p -= lr m_bar / (sqrt(v') + eps)
+
+    ``decay`` (lr / (1 + decay * iterations)) is a numrnn addition for uniformity: Keras
+    2.1's Nadam has no ``decay`` argument; the default 0 gives Keras' rule. ``M_t`` is a
+    function of the step count only, so it is recomputed from ``iterations`` (it survives
+    save/load with nothing extra stored). Dense update always (m moves untouched rows).
+    """
+
+    name = "nadam"
+
+    def __init__(self, lr: float = 0.002, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float | None = None, schedule_decay: float = 0.004,
+                 decay: float = 0.0, **kwargs):
+        super().__init__(lr, decay, **kwargs)
+        self.beta_1 = _check_beta("beta_1", beta_1)
+        self.beta_2 = _check_beta("beta_2", beta_2)
+        self.epsilon = backend.epsilon() if epsilon is None else _positive("epsilon", epsilon)
+        self.schedule_decay = _positive("schedule_decay", schedule_decay, allow_zero=True)
+        self._schedule_cache: tuple[int, float] = (0, 1.0)
+
+    def _momentum(self, t: int) -> float:
+        return self.beta_1 * (1 - 0.5 * 0.96 ** (t * self.schedule_decay))
+
+    def m_schedule(self, t: int) -> float:
+        """M_t = prod_{s=1..t} mu_s (1 for t = 0)."""
+        start, value = self._schedule_cache
+        if start > t:
+            start, value = 0, 1.0
+        for step in range(start + 1, t + 1):
+            value *= self._momentum(step)
+        self._schedule_cache = (t, value)
+        return value
+
+    def _new_state(self, p):
+        return {"m": np.zeros_like(p), "v": np.zeros_like(p)}
+
+    def _update_dense(self, p, g, s, lr):
+        t = self.iterations + 1
+        mu_t, mu_next = self._momentum(t), self._momentum(t + 1)
+        schedule = self.m_schedule(t)
+        m, v = s["m"], s["v"]
+        m *= self.beta_1
+        m += (1 - self.beta_1) * g
+        v *= self.beta_2
+        v += (1 - self.beta_2) * np.square(g)
+        g_prime = g / (1 - schedule)
+        m_prime = m / (1 - schedule * mu_next)
+        v_prime = v / (1 - self.beta_2**t)
+        m_bar = (1 - mu_t) * g_prime + mu_next * m_prime
+        p -= lr * m_bar / (np.sqrt(v_prime) + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "schedule_decay": self.schedule_decay}
+
+
+_REGISTRY = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adagrad": Adagrad,
+             "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam}
 
 
 def get(identifier: str | Optimizer) -> Optimizer:

@@ -120,8 +120,8 @@ def test_layer_arguments(make, pattern):
 
 
 @pytest.mark.parametrize("compile_kwargs, pattern", [
-    ({"loss": "hinge"}, r"loss='hinge' is not a known loss; accepted:"),
-    ({"loss": "mse", "optimizer": "adadelta"}, r"optimizer='adadelta'.*accepted"),
+    ({"loss": "huber"}, r"loss='huber' is not a known loss; accepted:"),
+    ({"loss": "mse", "optimizer": "ftrl"}, r"optimizer='ftrl'.*accepted"),
     ({"loss": "mse", "metrics": ["f1"]}, r"metrics: 'f1' is not a known metric; accepted: acc"),
     ({"loss": None}, r"loss=None"),
 ])

@@ -1,16 +1,28 @@
-"""Layers: Embedding, Dense, Flatten, SimpleRNN, LSTM, GRU and Attention."""
+"""Layers: Embedding, Dense, Flatten, recurrent layers, wrappers, dropout, pooling and the
+small reshaping layers."""
 
 from .attention import Attention
 from .base import Layer
-from .core import Dense, Flatten
+from .core import Activation, Dense, Flatten, Masking, Permute, RepeatVector, Reshape
 from .embedding import Embedding
+from .noise import Dropout, SpatialDropout1D
+from .pooling import GlobalAveragePooling1D, GlobalMaxPooling1D
 from .recurrent import GRU, LSTM, RNN, SimpleRNN
+from .wrappers import Bidirectional, TimeDistributed
 
 __all__ = ["Layer", "Attention", "Dense", "Flatten", "Embedding", "RNN", "SimpleRNN", "LSTM", "GRU",
-           "deserialize"]
+           "Activation", "RepeatVector", "Masking", "Reshape", "Permute", "Dropout",
+           "SpatialDropout1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Bidirectional",
+           "TimeDistributed", "deserialize"]
 
 _CLASSES = {cls.__name__: cls
-            for cls in (Dense, Flatten, Embedding, SimpleRNN, LSTM, GRU, Attention)}
+            for cls in (Dense, Flatten, Embedding, SimpleRNN, LSTM, GRU, Attention, Activation,
+                        RepeatVector, Masking, Reshape, Permute, Dropout, SpatialDropout1D,
+                        GlobalAveragePooling1D, GlobalMaxPooling1D, Bidirectional,
+                        TimeDistributed)}
+# Keras 2.1 also knows the pooling layers by these short names
+_CLASSES["GlobalAvgPool1D"] = GlobalAveragePooling1D
+_CLASSES["GlobalMaxPool1D"] = GlobalMaxPooling1D
 
 
 def deserialize(spec: dict) -> Layer:

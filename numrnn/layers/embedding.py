@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import constraints, regularizers
 from .. import initializers as inits
 from ..sparse import RowSparseGrad
 from .base import Layer, Shape
+from .core import add_weight_with_hooks, check_hooks_available
 
 
 class Embedding(Layer):
@@ -17,6 +19,9 @@ class Embedding(Layer):
     Backward: dE[v] = sum of dy[b, t] over all (b, t) with x[b, t] == v. Only the
     rows of the batch's ids are non-zero, so the gradient is a `RowSparseGrad`.
     ``mask_zero=True``: id 0 is padding; the mask ``x != 0`` is passed to the next layer.
+    ``embeddings_regularizer`` / ``embeddings_constraint`` / ``activity_regularizer``: see
+    `numrnn.regularizers` and `numrnn.constraints` (a penalty's gradient is dense: it
+    touches every row, so the optimizer then updates the whole table).
     """
 
     def __init__(
@@ -24,6 +29,9 @@ class Embedding(Layer):
         input_dim: int,
         output_dim: int,
         embeddings_initializer="uniform",
+        embeddings_regularizer=None,
+        activity_regularizer=None,
+        embeddings_constraint=None,
         mask_zero: bool = False,
         input_length: int | None = None,
         **kwargs,
@@ -37,6 +45,12 @@ class Embedding(Layer):
             raise ValueError(f"input_length={input_length!r}; accepted: a positive int or None")
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = inits.get(embeddings_initializer, "embeddings_initializer")
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer,
+                                                       "embeddings_regularizer")
+        self.activity_regularizer = regularizers.get(activity_regularizer,
+                                                     "activity_regularizer")
+        self.embeddings_constraint = constraints.get(embeddings_constraint,
+                                                     "embeddings_constraint")
         self.mask_zero = bool(mask_zero)
         self.input_length = None if input_length is None else int(input_length)
         if "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
@@ -47,9 +61,11 @@ class Embedding(Layer):
     def build(self, input_shape: Shape) -> None:
         if len(input_shape) != 2:
             raise ValueError(f"{self.name}: input shape {input_shape}; accepted: (batch, length)")
-        self.add_weight(
-            "embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer
-        )
+        check_hooks_available(self, {"embeddings_regularizer": self.embeddings_regularizer,
+                                     "embeddings_constraint": self.embeddings_constraint})
+        add_weight_with_hooks(self, "embeddings", (self.input_dim, self.output_dim),
+                              self.embeddings_initializer, self.embeddings_regularizer,
+                              self.embeddings_constraint)
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
@@ -109,6 +125,9 @@ class Embedding(Layer):
             "input_dim": self.input_dim,
             "output_dim": self.output_dim,
             "embeddings_initializer": inits.serialize(self.embeddings_initializer),
+            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
             "input_length": self.input_length,
         }
