@@ -18,12 +18,13 @@ def load(name: str):
     return module
 
 
-def test_step_through_lstm_numbers_match_finite_differences(capsys):
-    result = load("step_through_lstm").main(["--plot"])
+def test_step_through_lstm_numbers_match_finite_differences(capsys, tmp_path):
+    result = load("step_through_lstm").main(["--plot", "--plot-dir", str(tmp_path)])
     assert result["lstm_error"] < 1e-6 and result["simple_rnn_error"] < 1e-6
     out = capsys.readouterr().out
     assert "f = sigmoid(z_f)" in out and "sent back: dL/dc_t * f_t" in out
-    assert (EXAMPLES / "output" / "step_through_lstm.png").is_file()
+    assert f"wrote {tmp_path / 'step_through_lstm.png'}" in out
+    assert (tmp_path / "step_through_lstm.png").stat().st_size > 10_000
 
 
 def test_vanishing_gradient_claims(capsys):
@@ -69,10 +70,13 @@ def test_seq2seq_attention_helps_on_long_inputs():
     assert result["with attention"]["by_length"][1] == 1.0
 
 
-def test_many_to_one_vs_many():
+def test_many_to_one_vs_many(capsys):
     result = load("many_to_one_vs_many").main(["--quick"])
     assert set(result) == {"many-to-one", "many-to-many", "many-to-one via Flatten"}
     assert all(acc > 0.8 for acc in result.values())
+    out = capsys.readouterr().out
+    assert "many-to-many (tagging: share of correct steps)" in out
+    assert f"{result['many-to-many']:.3f}" in out
 
 
 @pytest.mark.data
