@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -97,3 +98,38 @@ def test_scrape_and_train_demo():
     assert result.returncode == 0, result.stderr
     assert "scraped 8 reviews" in result.stdout
     assert "accuracy on the training reviews after 40 epochs: 1.000" in result.stdout
+
+
+@pytest.mark.data
+def test_word_order_shuffles_each_review_and_prints_its_own_numbers(capsys):
+    module = load("word_order")
+    x = np.array([[0, 0, 5, 6, 7], [3, 4, 5, 6, 7]])
+    shuffled = module.shuffle_words(x, 0)
+    assert (shuffled[0, :2] == 0).all()                       # padding stays in front
+    assert (np.sort(shuffled, axis=1) == np.sort(x, axis=1)).all()
+    assert not (shuffled == x).all()
+    result = module.main(["--quick"])
+    out = capsys.readouterr().out
+    diffs = result["difference"]
+    for model, acc in result["accuracy"]["as written"].items():
+        line = f"{model:<8}{np.mean(acc):>12.4f}"
+        assert line in out
+    largest = max(diffs, key=lambda m: abs(diffs[m]))
+    assert f"largest change from shuffling: {diffs[largest] * 100:+.1f} points ({largest})" in out
+
+
+@pytest.mark.data
+def test_lstm_gates_imdb_h_of_lstm1_is_the_predicted_probability(capsys, tmp_path):
+    result = load("lstm_gates_imdb").main(["--quick", "--plot-dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    for (name, _), r in result.items():
+        parts = r["parts"]
+        assert set(parts) == {"i", "f", "o", "g", "c", "h"}
+        assert parts["h"].shape == (20, 1 if name == "lstm1" else 4)
+        assert len(r["words"]) == 20 and "<pad>" not in r["words"]
+        if name == "lstm1":  # the one unit's last h is what the model predicts
+            assert abs(parts["h"][-1, 0] - r["probability"]) < 1e-5
+            assert f"predicted P(positive) = {r['probability']:.3f}" in out
+    for name in ("lstm1", "lstm4"):
+        assert f"wrote {tmp_path / (name + '_gates.png')}" in out
+        assert (tmp_path / f"{name}_gates.png").stat().st_size > 10_000
