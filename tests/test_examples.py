@@ -133,3 +133,17 @@ def test_lstm_gates_imdb_h_of_lstm1_is_the_predicted_probability(capsys, tmp_pat
     for name in ("lstm1", "lstm4"):
         assert f"wrote {tmp_path / (name + '_gates.png')}" in out
         assert (tmp_path / f"{name}_gates.png").stat().st_size > 10_000
+
+
+def test_attention_map_has_a_colour_bar_and_says_which_labels(capsys, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    module = load("attention_map")
+    result = module.main(["--quick", "--plot-dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    weights = result["weights"]
+    rows = weights[: len(result["predicted"]) + 1, : len(result["number"])]
+    assert np.all(rows >= 0) and np.allclose(weights.sum(axis=-1), 1.0)
+    labels = "Hangul labels" if result["hangul"] else "romanised labels"
+    assert f"wrote {result['path']} ({labels}" in out
+    assert result["hangul"] == (module.hangul_font() is not None)
+    assert result["path"].stat().st_size > 5_000
