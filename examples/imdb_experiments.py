@@ -4,7 +4,7 @@ What it teaches: the same Keras code runs on numrnn (only the imports change), a
 four models compare as in the chapter: a feed-forward baseline, an LSTM with one unit,
 an LSTM with 32 units, and an LSTM whose every state feeds the classifier.
 
-    NUMRNN_DATA=../shared/data python examples/imdb_experiments.py          # ~15 s
+    NUMRNN_DATA=../shared/data python examples/imdb_experiments.py          # ~45 s
     NUMRNN_DATA=../shared/data python examples/imdb_experiments.py --quick  # 2 epochs, 5000 reviews
 
 (``python -m numrnn.experiments imdb --seeds 3`` runs the same models over several seeds.)

@@ -81,9 +81,14 @@ def main(argv=None) -> dict:
             print("  predicted:", (out[0, :, 0] > 0.5).astype(int))
             print("  true tags:", tags_test[0, :, 0].astype(int))
         results[structure] = acc
-    print("\nsummary: test accuracy")
+    print("\nsummary: test accuracy. Two different tasks: the many-to-one models score whole")
+    print("sequences (share of sequences right), the many-to-many model tags every step (share")
+    print("of steps right); compare the two many-to-one rows with each other, not with tagging.")
+    tasks = {"many-to-one": "scoring: share of correct sequences",
+             "many-to-many": "tagging: share of correct steps",
+             "many-to-one via Flatten": "scoring: share of correct sequences"}
     for structure, acc in results.items():
-        print(f"  {structure:<26} {acc:.3f}")
+        print(f"  {structure + ' (' + tasks[structure] + ')':<64} {acc:.3f}")
     return results
 
 

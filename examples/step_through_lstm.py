@@ -7,7 +7,8 @@ features and 2 units with fixed weights. Every gradient is then checked against
 finite differences, so you can trust the numbers.
 
     python examples/step_through_lstm.py            # prints the tables
-    python examples/step_through_lstm.py --plot     # also draws the gates over time
+    python examples/step_through_lstm.py --plot     # also draws gates and gradients over time
+    python examples/step_through_lstm.py --plot --plot-dir docs/images   # the guide's figure
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ W = np.array([[0.5, -0.3, 0.2, 0.1, 0.4, -0.6, 0.3, 0.2],
 U = np.array([[0.3, 0.1, -0.2, 0.4, 0.2, 0.1, 0.5, -0.3],
               [-0.1, 0.2, 0.3, 0.1, -0.4, 0.3, 0.1, 0.2]])
 B = np.array([0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0])   # forget-gate bias starts at 1
+OUTPUT = Path(__file__).resolve().parent / "output"
 
 
 def loss_and_grad(h_last):
@@ -62,7 +64,7 @@ def numeric_state_grads(layer, x, states, eps=1e-6):
     return grads
 
 
-def step_through_lstm(plot: bool):
+def step_through_lstm(plot_dir: Path | None):
     layer = LSTM(2)
     layer.build((None, 3, 2))
     layer.set_weights([W, U, B])
@@ -114,8 +116,8 @@ def step_through_lstm(plot: bool):
     report = gradcheck(layer, X)
     print("\nnumrnn.gradcheck on the weights and inputs:")
     print("  " + str(report).replace("\n", "\n  "))
-    if plot:
-        plot_gates(p)
+    if plot_dir is not None:
+        plot_gates(p, plot_dir)
     return max(worst, report.worst)
 
 
@@ -138,28 +140,37 @@ def step_through_simple_rnn():
     return report.worst
 
 
-def plot_gates(p) -> Path:
+def plot_gates(p, plot_dir: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     steps = np.arange(1, 4)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5), sharey=True)
-    for unit, ax in enumerate(axes):
+    fig, axes = plt.subplots(2, 2, figsize=(9, 6.5), sharex=True)
+    for unit in range(2):
+        ax = axes[0, unit]
         for name, style in (("i", "-o"), ("f", "-s"), ("o", "-^"), ("g", "--"), ("c", ":"),
                             ("h", "-")):
             ax.plot(steps, p[name][:, unit], style, label=name)
-        ax.set_title(f"unit {unit + 1}")
+        ax.set_title(f"forward, unit {unit + 1}")
+        ax = axes[1, unit]
+        ax.plot(steps, p["dh"][:, unit], "-o", label="dL/dh_t")
+        ax.plot(steps, p["dc"][:, unit], "-s", label="dL/dc_t")
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.set_title(f"backward, unit {unit + 1}")
         ax.set_xlabel("time step t")
         ax.set_xticks(steps)
+    for ax in axes.flat:
         ax.grid(alpha=0.3)
-    axes[0].legend(ncol=3, fontsize=8)
-    fig.suptitle("LSTM gates and states over time")
+    axes[0, 1].legend(ncol=1, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
+    axes[1, 1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
+    fig.suptitle("LSTM gates, states and gradients over time")
     fig.tight_layout()
-    out = Path(__file__).resolve().parent / "output" / "step_through_lstm.png"
-    out.parent.mkdir(exist_ok=True)
-    fig.savefig(out, dpi=90)
+    out = plot_dir / "step_through_lstm.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=80)
+    plt.close(fig)
     print(f"\nwrote {out}")
     return out
 
@@ -168,10 +179,11 @@ def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--plot", action="store_true", help="draw the gates over time (matplotlib)")
     p.add_argument("--quick", action="store_true", help="(already quick; for the smoke tests)")
+    p.add_argument("--plot-dir", type=Path, default=OUTPUT, help=f"default {OUTPUT}")
     args = p.parse_args(argv)
     numrnn.backend.set_floatx("float64")  # exact numbers for checking
     try:
-        lstm_error = step_through_lstm(args.plot)
+        lstm_error = step_through_lstm(args.plot_dir if args.plot else None)
         rnn_error = step_through_simple_rnn()
     finally:
         numrnn.backend.set_floatx("float32")

@@ -368,11 +368,13 @@ class LSTM(RNN):
     ``unit_forget_bias`` starts b_f at 1. sigma is ``recurrent_activation`` (sigmoid;
     Keras 2.1 used 'hard_sigmoid'), act is ``activation`` (tanh).
 
-    Backward at step t, from dh = dL/dh_t and dc = dL/dc_t (including what flows back):
+    Backward at step t, from dh = dL/dh_t and dc = dL/dc_t (including what flows back);
+    act'(v) and sigma'(v) are derivatives at the input v (sigma'(z_i) = i_t (1 - i_t)):
         dc  += dh * o_t * act'(c_t)
-        dz_i = dc * g_t * sigma'(i_t);   dz_f = dc * c_{t-1} * sigma'(f_t)
-        dz_c = dc * i_t * act'(g_t);     dz_o = dh * act(c_t) * sigma'(o_t)
+        dz_i = dc * g_t * sigma'(z_i);   dz_f = dc * c_{t-1} * sigma'(z_f)
+        dz_c = dc * i_t * act'(z_c);     dz_o = dh * act(c_t) * sigma'(z_o)
         dh_{t-1} = dz_t U^T;             dc_{t-1} = dc * f_t
+    The same step, one line per equation: ``numrnn.cells.lstm_step`` / ``lstm_step_backward``.
     """
 
     n_gates = 4
