@@ -17,7 +17,6 @@ import datetime
 import io
 import json
 import os
-import re
 import zipfile
 from typing import Any
 
@@ -124,11 +123,6 @@ def _keras3_vars(layers_group, name: str, subpaths: tuple[str, ...]) -> list[np.
             g = layers_group[path]
             arrays += [np.asarray(g[k]) for k in sorted(g.keys(), key=int)]
     return arrays
-
-
-def _snake(class_name: str) -> str:
-    s = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", class_name)
-    return re.sub("([a-z0-9])([A-Z])", r"\1_\2", s).lower()
 
 
 def _file_weights(kf: _KerasFile, model: Sequential) -> Weights:
@@ -278,16 +272,9 @@ def _check_model(model: Any, what: str) -> None:
 
 
 def keras3_names(model: Sequential) -> list[str]:
-    """The groups of ``model``'s layers in a Keras 3 weights file: the class name in snake
-    case, numbered per class in layer order (``lstm``, ``flatten``, ``lstm_1``, ...)."""
-    counts: dict[str, int] = {}
-    names = []
-    for layer in model.layers:
-        snake = _snake(keras_config.kind_of_layer(layer, "keras3_names").keras_class)
-        k = counts.get(snake, 0)
-        counts[snake] = k + 1
-        names.append(snake if k == 0 else f"{snake}_{k}")
-    return names
+    """The groups of ``model``'s layers in a Keras 3 weights file (`layouts.numbered_names`)."""
+    return layouts.numbered_names(
+        [keras_config.kind_of_layer(layer, "keras3_names").keras_class for layer in model.layers])
 
 
 def _write_keras3_weights(h5file, model: Sequential) -> None:

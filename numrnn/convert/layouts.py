@@ -23,6 +23,8 @@ Everything here is plain NumPy on arrays; the frameworks are never imported.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 # Block permutations: ``blocks(w, PERM)`` reorders the gate blocks of ``w``'s last axis.
@@ -112,3 +114,25 @@ def activation_to_keras3(name: str, where: str) -> str:
     if KERAS3_HARD_SIGMOID is not None and name == KERAS3_HARD_SIGMOID:
         return "hard_sigmoid"
     return name
+
+
+# ---- names that depend on the architecture only -----------------------------------------
+def snake_case(class_name: str) -> str:
+    """``SimpleRNN`` -> ``simple_rnn``, as Keras names things."""
+    s = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+    return re.sub("([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+
+
+def numbered_names(class_names: list[str]) -> list[str]:
+    """Names from the layer classes alone, numbered per class in order: ``lstm``,
+    ``flatten``, ``lstm_1``, ... Keras 3 addresses a Sequential's layers so in its weight
+    files, and numrnn names the PyTorch submodules so: whatever the layers' own names
+    (``lstm_1`` in numrnn, ``lstm`` in Keras 3), models of one architecture agree."""
+    counts: dict[str, int] = {}
+    names = []
+    for class_name in class_names:
+        snake = snake_case(class_name)
+        k = counts.get(snake, 0)
+        counts[snake] = k + 1
+        names.append(snake if k == 0 else f"{snake}_{k}")
+    return names

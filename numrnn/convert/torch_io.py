@@ -1,7 +1,9 @@
 """PyTorch state dicts in and out, without importing torch.
 
 The equivalent PyTorch module of a numrnn model (docs/convert.md has its code) holds one
-submodule per numrnn layer, under the layer's name:
+submodule per numrnn layer, named after the layer's class and numbered per class
+(``embedding``, ``lstm``, ``lstm_1``, ``dense``: `layouts.numbered_names`), so any two
+models of one architecture share their keys, whatever their layers are called:
 
 =============  ===================================  ==========================================
 numrnn         PyTorch                              state-dict keys (``<name>.`` + ...)
@@ -149,20 +151,18 @@ def _kind(layer: Layer) -> TorchKind:
                      f"supported: {', '.join(k.numrnn_class.__name__ for k in KINDS)}")
 
 
-def _checked_model(model: Any, what: str) -> list[tuple[Layer, TorchKind]]:
+def _checked_model(model: Any, what: str) -> list[tuple[Layer, str, TorchKind]]:
     if not isinstance(model, Sequential):
         raise TypeError(f"{what}: model has type {type(model).__name__}; accepted: a numrnn "
                         "Sequential")
     if not model.built:
         raise ValueError(f"{what}: the model is not built; give its first layer an input shape")
     out = []
-    for layer in model.layers:
-        if "." in layer.name:
-            raise ValueError(f"{what}: layer name {layer.name!r} contains '.', which PyTorch "
-                             "module names cannot")
+    names = layouts.numbered_names([type(layer).__name__ for layer in model.layers])
+    for layer, name in zip(model.layers, names):
         kind = _kind(layer)
         kind.check(layer)
-        out.append((layer, kind))
+        out.append((layer, name, kind))
     return out
 
 
@@ -171,18 +171,19 @@ def torch_state_dict(model: Sequential) -> dict[str, np.ndarray]:
 
     ``module.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})`` then gives
     a module computing what ``model`` computes (docs/convert.md defines the module: one
-    submodule per layer, named as the layer; recurrent modules with ``batch_first=True``).
+    submodule per layer, named ``embedding``, ``lstm``, ``lstm_1``, ... by class and
+    position; recurrent modules with ``batch_first=True``).
     Refuses (ValueError) layers and settings PyTorch's modules cannot express.
 
     Example:
         >>> sd = numrnn.convert.torch_state_dict(net)
         >>> sorted(sd)[:3]
-        ['dense_1.bias', 'dense_1.weight', 'embedding_1.weight']
+        ['dense.bias', 'dense.weight', 'embedding.weight']
     """
     out: dict[str, np.ndarray] = {}
-    for layer, kind in _checked_model(model, "torch_state_dict"):
+    for layer, name, kind in _checked_model(model, "torch_state_dict"):
         for suffix, value in kind.to_torch(layer, layer.params).items():
-            out[f"{layer.name}.{suffix}"] = value
+            out[f"{name}.{suffix}"] = value
     return out
 
 
@@ -212,7 +213,7 @@ def load_torch_state_dict(model: Sequential, state_dict: Mapping[str, Any]) -> N
         raise TypeError(f"state_dict has type {type(state_dict).__name__}; accepted: a mapping "
                         "of names to tensors (module.state_dict())")
     pairs = _checked_model(model, "load_torch_state_dict")
-    expected = {f"{layer.name}.{s}": layer for layer, kind in pairs for s in kind.keys(layer)}
+    expected = [f"{name}.{s}" for layer, name, kind in pairs for s in kind.keys(layer)]
     missing = [k for k in expected if k not in state_dict]
     unexpected = [k for k in state_dict if k not in expected]
     if missing or unexpected:
@@ -229,8 +230,8 @@ def load_torch_state_dict(model: Sequential, state_dict: Mapping[str, Any]) -> N
             raise ValueError(f"load_torch_state_dict: {key} holds NaN or infinite values")
         arrays[key] = arr
     new = []
-    for layer, kind in pairs:
-        own = {s: arrays[f"{layer.name}.{s}"] for s in kind.keys(layer)}
+    for layer, name, kind in pairs:
+        own = {s: arrays[f"{name}.{s}"] for s in kind.keys(layer)}
         new.append((layer, [w.astype(layer.dtype) for w in kind.from_torch(layer, own)]))
     for layer, weights in new:
         if weights:
