@@ -1,0 +1,227 @@
+"""Export a numrnn model as an ONNX graph (built with the ``onnx`` package).
+
+The graph's input is ``input_ids`` (int64 token ids, (batch, length)) for a model that
+starts with an Embedding, else ``input`` (float32, (batch, timesteps, features)); its
+output is ``output``, what ``model.predict`` returns. The batch dimension is dynamic.
+
+Recurrent layers become ONNX's own LSTM / GRU / RNN operators, run time-major
+(``layout=0``, the only layout ONNX Runtime's CPU kernels accept), between two Transposes:
+
+* LSTM: gate blocks reordered from Keras' i, f, c, o to ONNX's i, o, f, c; activations
+  f = recurrent_activation, g = h = activation (so LSTM(1, activation='sigmoid') is exact);
+* GRU: ONNX's z, r, h is Keras' order; ``reset_after=True`` is ``linear_before_reset=1``;
+* biases: ONNX's B holds the input bias then the recurrent bias (Keras' single bias, zeros);
+* Keras 2's hard_sigmoid is ONNX's HardSigmoid with alpha=0.2, beta=0.5;
+* go_backwards: the input is reversed in time first (Keras returns the sequence in that
+  processing order, ONNX's ``direction='reverse'`` would not).
+
+One table entry per layer kind (`KINDS`) emits that layer's nodes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import numpy as np
+
+from ..io_utils import atomic_write
+from ..layers import GRU, LSTM, Dense, Embedding, Flatten, Layer, SimpleRNN
+from ..models import Sequential
+from . import layouts
+from ._deps import require
+
+__all__ = ["to_onnx"]
+
+MIN_OPSET = 14  # the first with the LSTM/GRU/RNN ``layout`` attribute
+
+# numrnn activation -> (ONNX operator, its attributes)
+_ACTIVATIONS: dict[str, tuple[str | None, dict]] = {
+    "linear": (None, {}),
+    "sigmoid": ("Sigmoid", {}),
+    "tanh": ("Tanh", {}),
+    "relu": ("Relu", {}),
+    "softplus": ("Softplus", {}),
+    "hard_sigmoid": ("HardSigmoid", {"alpha": 0.2, "beta": 0.5}),
+    "softmax": ("Softmax", {"axis": -1}),
+}
+# activations the ONNX recurrent operators take (names as in their ``activations`` list)
+_RNN_ACTIVATIONS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu",
+                    "softplus": "Softplus", "hard_sigmoid": "HardSigmoid"}
+
+
+class _Graph:
+    """Nodes and initializers being collected; names are made unique here."""
+
+    def __init__(self, onnx):
+        self.onnx, self.helper = onnx, onnx.helper
+        self.nodes, self.initializers = [], []
+        self._count = 0
+
+    def name(self, stem: str) -> str:
+        self._count += 1
+        return f"{stem}_{self._count}"
+
+    def const(self, stem: str, value: np.ndarray) -> str:
+        name = self.name(stem)
+        self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(value),
+                                                                   name))
+        return name
+
+    def node(self, op: str, inputs: list[str], stem: str, n_out: int = 1, **attrs) -> list[str]:
+        outputs = [self.name(f"{stem}_out{k}") for k in range(n_out)]
+        self.nodes.append(self.helper.make_node(op, inputs, outputs, name=self.name(stem),
+                                                **attrs))
+        return outputs
+
+    def activation(self, name: str, x: str, stem: str, where: str) -> str:
+        if name not in _ACTIVATIONS:
+            raise ValueError(f"to_onnx: {where}: activation {name!r} has no ONNX operator here; "
+                             f"supported: {', '.join(_ACTIVATIONS)}")
+        op, attrs = _ACTIVATIONS[name]
+        return x if op is None else self.node(op, [x], f"{stem}_{op}", **attrs)[0]
+
+
+def _embedding(g: _Graph, layer: Embedding, x: str) -> str:
+    table = g.const(f"{layer.name}_embeddings", layer.params["embeddings"])
+    return g.node("Gather", [table, x], layer.name, axis=0)[0]
+
+
+def _flatten(g: _Graph, layer: Flatten, x: str) -> str:
+    return g.node("Flatten", [x], layer.name, axis=1)[0]
+
+
+def _dense(g: _Graph, layer: Dense, x: str) -> str:
+    y = g.node("MatMul", [x, g.const(f"{layer.name}_kernel", layer.params["kernel"])],
+               layer.name)[0]
+    if layer.use_bias:
+        y = g.node("Add", [y, g.const(f"{layer.name}_bias", layer.params["bias"])],
+                   layer.name)[0]
+    return g.activation(layer.activation.name, y, layer.name, f"layer {layer.name!r}")
+
+
+def _rnn_activations(layer, names: list[str]) -> dict:
+    acts, alphas, betas = [], [], []
+    for n in names:
+        if n not in _RNN_ACTIVATIONS:
+            raise ValueError(f"to_onnx: layer {layer.name!r}: activation {n!r} is not one the "
+                             f"ONNX recurrent operators take; supported: "
+                             f"{', '.join(_RNN_ACTIVATIONS)}")
+        acts.append(_RNN_ACTIVATIONS[n])
+        if n == "hard_sigmoid":  # ONNX Runtime consumes alpha/beta only for these
+            alphas.append(0.2)
+            betas.append(0.5)
+    attrs: dict = {"activations": acts}
+    if alphas:
+        attrs |= {"activation_alpha": alphas, "activation_beta": betas}
+    return attrs
+
+
+def _recurrent(g: _Graph, layer, x: str) -> str:
+    h = layer.units
+    p = layer.params
+    if isinstance(layer, LSTM):
+        op, order, n = "LSTM", layouts.LSTM_KERAS_TO_ONNX, 4
+        acts = [layer.recurrent_activation.name, layer.activation.name, layer.activation.name]
+    elif isinstance(layer, GRU):
+        op, order, n = "GRU", layouts.GRU_KERAS_TO_ONNX, 3
+        acts = [layer.recurrent_activation.name, layer.activation.name]
+    else:
+        op, order, n = "RNN", (0,), 1
+        acts = [layer.activation.name]
+    w = layouts.keras_to_torch(p["kernel"], order)[None]
+    r = layouts.keras_to_torch(p["recurrent_kernel"], order)[None]
+    bias = layer._bias()
+    if bias.ndim == 2:  # GRU reset_after: input and recurrent biases
+        b = np.concatenate([layouts.reorder_blocks(bias[0], order),
+                            layouts.reorder_blocks(bias[1], order)])
+    else:
+        b = np.concatenate([layouts.reorder_blocks(bias, order), np.zeros(n * h, bias.dtype)])
+    attrs = {"hidden_size": h, "direction": "forward", "layout": 0,
+             **_rnn_activations(layer, acts)}
+    if isinstance(layer, GRU):
+        attrs["linear_before_reset"] = int(layer.reset_after)
+    xs = g.node("Transpose", [x], f"{layer.name}_time_major", perm=[1, 0, 2])[0]
+    if layer.go_backwards:
+        xs = g.node("Slice", [xs, g.const("start", np.array([-1], np.int64)),
+                              g.const("end", np.array([np.iinfo(np.int64).min], np.int64)),
+                              g.const("axis", np.array([0], np.int64)),
+                              g.const("step", np.array([-1], np.int64))],
+                    f"{layer.name}_reverse")[0]
+    outputs = g.node(op, [xs, g.const(f"{layer.name}_W", w), g.const(f"{layer.name}_R", r),
+                          g.const(f"{layer.name}_B", b[None])], layer.name, n_out=2, **attrs)
+    if layer.return_sequences:  # Y: (T, 1, B, H) -> (B, T, H)
+        y = g.node("Squeeze", [outputs[0], g.const("axis", np.array([1], np.int64))],
+                   f"{layer.name}_squeeze")[0]
+        return g.node("Transpose", [y], f"{layer.name}_batch_major", perm=[1, 0, 2])[0]
+    return g.node("Squeeze", [outputs[1], g.const("axis", np.array([0], np.int64))],
+                  f"{layer.name}_squeeze")[0]  # Y_h: (1, B, H) -> (B, H)
+
+
+KINDS: dict[type, Callable[[_Graph, Layer, str], str]] = {
+    Embedding: _embedding,
+    Flatten: _flatten,
+    Dense: _dense,
+    SimpleRNN: _recurrent,
+    LSTM: _recurrent,
+    GRU: _recurrent,
+}
+
+
+def to_onnx(model: Sequential, path: str | os.PathLike, opset: int = 17) -> None:
+    """Write ``model`` as an ONNX file that ONNX Runtime runs with ``model.predict``'s outputs.
+
+    The input is ``input_ids`` (int64, (batch, length)) when the model starts with an
+    Embedding, else ``input`` (float32, (batch, timesteps, features)); the output is
+    ``output``; the batch size is dynamic. ``opset`` from 14 (the recurrent operators'
+    ``layout``) to the newest the installed ``onnx`` knows. Float32 models only.
+    Not yet exported: masking (``Embedding(mask_zero=True)``). Needs
+    ``pip install 'numrnn[convert]'`` (onnx).
+
+    Example:
+        >>> numrnn.convert.to_onnx(net, "tiny.onnx")
+        >>> sess = onnxruntime.InferenceSession("tiny.onnx")
+        >>> sess.run(None, {"input_ids": x.astype("int64")})[0]   # == net.predict(x)
+    """
+    onnx = require("onnx", "numrnn.convert.to_onnx")
+    if not isinstance(model, Sequential):
+        raise TypeError(f"to_onnx: model has type {type(model).__name__}; accepted: a numrnn "
+                        "Sequential")
+    newest = onnx.defs.onnx_opset_version()
+    if not isinstance(opset, int) or isinstance(opset, bool) or not MIN_OPSET <= opset <= newest:
+        raise ValueError(f"to_onnx: opset={opset!r}; accepted: an int from {MIN_OPSET} to "
+                         f"{newest}")
+    if not model.built:
+        raise ValueError("to_onnx: the model is not built; give its first layer an input shape")
+    for layer in model.layers:
+        if type(layer) not in KINDS:
+            raise ValueError(f"to_onnx: layer {layer.name!r} ({type(layer).__name__}) has no "
+                             f"ONNX export; supported: "
+                             f"{', '.join(k.__name__ for k in KINDS)}")
+        if layer.dtype != np.float32:
+            raise ValueError(f"to_onnx: layer {layer.name!r} computes in {layer.dtype}; the "
+                             "graph is float32, so export a float32 model")
+        if isinstance(layer, Embedding) and layer.mask_zero:
+            raise ValueError(f"to_onnx: layer {layer.name!r} has mask_zero=True; masking is "
+                             "not exported to ONNX yet")
+    g = _Graph(onnx)
+    first = model.layers[0]
+    dims = ["batch"] + [d if d is not None else f"dim{k}"
+                        for k, d in enumerate(first.input_shape[1:], 1)]
+    if isinstance(first, Embedding):
+        x_info = onnx.helper.make_tensor_value_info("input_ids", onnx.TensorProto.INT64, dims)
+    else:
+        x_info = onnx.helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, dims)
+    x = x_info.name
+    for layer in model.layers:
+        x = KINDS[type(layer)](g, layer, x)
+    g.nodes.append(onnx.helper.make_node("Identity", [x], ["output"], name="output"))
+    out_dims = ["batch"] + [d if d is not None else f"out{k}"
+                            for k, d in enumerate(model.output_shape[1:], 1)]
+    y_info = onnx.helper.make_tensor_value_info("output", onnx.TensorProto.FLOAT, out_dims)
+    graph = onnx.helper.make_graph(g.nodes, model.name, [x_info], [y_info], g.initializers)
+    proto = onnx.helper.make_model(graph, producer_name="numrnn",
+                                   opset_imports=[onnx.helper.make_opsetid("", opset)])
+    onnx.checker.check_model(proto, full_check=True)
+    with atomic_write(path) as f:
+        f.write(proto.SerializeToString())

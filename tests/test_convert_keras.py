@@ -1,0 +1,152 @@
+"""numrnn.convert against real Keras: models trained in Keras open in numrnn with the same
+predictions and gradients, and numrnn's files open in Keras (numrnn[convert-test])."""
+
+import os
+
+import numpy as np
+import pytest
+
+from numrnn import convert
+from numrnn.layers import GRU, LSTM, Dense, Embedding, Flatten, SimpleRNN
+from numrnn.models import Sequential
+
+pytestmark = pytest.mark.convert
+pytest.importorskip("h5py", reason="numrnn[convert] (h5py) is not installed")
+
+V, T = 30, 20  # the tutorial's shapes, with a small vocabulary
+
+
+@pytest.fixture(scope="module")
+def keras():
+    """Keras 3 on TensorFlow, imported once for the module (the import takes seconds)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    keras = pytest.importorskip("keras", reason="numrnn[convert-test] (keras) is not installed")
+    pytest.importorskip("tensorflow", reason="numrnn[convert-test] (tensorflow) is not installed")
+    if not keras.__version__.startswith("3."):
+        pytest.skip(f"these tests need Keras 3, found {keras.__version__}")
+    keras.utils.set_random_seed(0)
+    return keras
+
+
+def _keras_layers(keras, name):
+    L = keras.layers
+    emb = L.Embedding(V, 8, mask_zero=(name == "masked"))
+    return {
+        "ff": [emb, L.Flatten(), L.Dense(1, activation="sigmoid")],
+        "lstm1": [emb, L.LSTM(1, activation="sigmoid")],
+        "lstm32": [emb, L.LSTM(32), L.Dense(1, activation="sigmoid")],
+        "lstm4": [emb, L.LSTM(4, return_sequences=True), L.Flatten(),
+                  L.Dense(1, activation="sigmoid")],
+        "gru_reset_after": [emb, L.GRU(3), L.Dense(1, activation="sigmoid")],
+        "gru_reset_before": [emb, L.GRU(3, reset_after=False, go_backwards=True),
+                             L.Dense(1, activation="sigmoid")],
+        "masked": [emb, L.SimpleRNN(3, return_sequences=True), L.LSTM(2),
+                   L.Dense(1, activation="sigmoid")],
+    }[name]
+
+
+def _numrnn_model(name):
+    emb = Embedding(V, 8, input_length=T, mask_zero=(name == "masked"))
+    return Sequential([emb] + {
+        "ff": [Flatten(), Dense(1, activation="sigmoid")],
+        "lstm1": [LSTM(1, activation="sigmoid")],
+        "lstm32": [LSTM(32), Dense(1, activation="sigmoid")],
+        "lstm4": [LSTM(4, return_sequences=True), Flatten(), Dense(1, activation="sigmoid")],
+        "gru_reset_after": [GRU(3), Dense(1, activation="sigmoid")],
+        "gru_reset_before": [GRU(3, reset_after=False, go_backwards=True),
+                             Dense(1, activation="sigmoid")],
+        "masked": [SimpleRNN(3, return_sequences=True), LSTM(2), Dense(1, activation="sigmoid")],
+    }[name])
+
+
+NAMES = ["ff", "lstm1", "lstm32", "lstm4", "gru_reset_after", "gru_reset_before", "masked"]
+
+
+def _data(n=16):
+    rng = np.random.default_rng(3)
+    x = rng.integers(1, V, (n, T))
+    x[: n // 2, : T // 2] = 0  # pre-padding, as pad_sequences makes
+    return x, (rng.random(n) < 0.5).astype(np.float32)
+
+
+def _keras_gradients(keras, model, x, y):
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        p = model(x, training=True)
+        loss = tf.reduce_mean(keras.losses.binary_crossentropy(y[:, None], p))
+    return [tf.convert_to_tensor(g).numpy() for g in tape.gradient(loss,
+                                                                    model.trainable_weights)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_model_trained_in_keras_opens_in_numrnn(keras, name, tmp_path):
+    x, y = _data()
+    km = keras.Sequential([keras.Input((T,), dtype="int32")] + _keras_layers(keras, name))
+    km.compile(optimizer="rmsprop", loss="binary_crossentropy")
+    km.fit(x, y, batch_size=8, epochs=1, verbose=0)  # two steps
+    km.save(tmp_path / "m.keras")
+    km.save(tmp_path / "m.h5")  # Keras 3's legacy full-model HDF5
+    km.save_weights(tmp_path / "m.weights.h5")
+    expected = km.predict(x, verbose=0)
+    for fname in ("m.keras", "m.h5"):
+        net = convert.from_keras(tmp_path / fname)
+        np.testing.assert_allclose(net.predict(x), expected, rtol=1e-5, atol=1e-6)
+    net.compile(optimizer="rmsprop", loss="binary_crossentropy")
+    _, grads = net.compute_gradients(net._prepare_x(x), y[:, None])
+    grads = [g.to_dense() if hasattr(g, "to_dense") else g for g in grads]
+    for ours, theirs in zip(grads, _keras_gradients(keras, km, x, y), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)
+    fresh = _numrnn_model(name)
+    convert.load_keras_weights(fresh, tmp_path / "m.weights.h5")
+    np.testing.assert_allclose(fresh.predict(x), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_numrnn_model_opens_in_keras(keras, name, tmp_path):
+    x, y = _data()
+    net = _numrnn_model(name)
+    net.compile(optimizer="rmsprop", loss="binary_crossentropy")
+    net.fit(x, y, batch_size=8, epochs=1, verbose=0, seed=0)
+    expected = net.predict(x)
+    convert.save_keras(net, tmp_path / "n.keras")
+    km = keras.models.load_model(tmp_path / "n.keras")
+    np.testing.assert_allclose(km.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    for fname in ("n.weights.h5", "n2.h5"):
+        convert.save_keras_weights(net, tmp_path / fname)
+        km.set_weights([np.zeros_like(w) for w in km.get_weights()])
+        km.load_weights(tmp_path / fname)
+        np.testing.assert_allclose(km.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_keras3_hard_sigmoid_file_is_refused(keras, tmp_path):
+    km = keras.Sequential([keras.Input((T, 2)), keras.layers.LSTM(2,
+                           recurrent_activation="hard_sigmoid")])
+    km.save(tmp_path / "hs.keras")
+    with pytest.raises(ValueError, match="Keras 3's hard_sigmoid"):
+        convert.from_keras(tmp_path / "hs.keras")
+
+
+def test_keras3_dropout_layer_is_named(keras, tmp_path):
+    km = keras.Sequential([keras.Input((T,), dtype="int32"), keras.layers.Embedding(V, 4),
+                           keras.layers.Dropout(0.5), keras.layers.LSTM(2)])
+    km.save(tmp_path / "d.keras")
+    with pytest.raises(ValueError, match="'Dropout' is not supported"):
+        convert.from_keras(tmp_path / "d.keras")
+
+
+def test_tf_keras2_h5_file(keras, tmp_path):
+    """A real Keras 2 file (tf.keras 2.x via tf_keras): its hard_sigmoid is 0.2x + 0.5."""
+    tf_keras = pytest.importorskip("tf_keras", reason="tf_keras (Keras 2) is not installed")
+    L = tf_keras.layers
+    km = tf_keras.Sequential([L.Embedding(V, 4, input_length=T),
+                              L.LSTM(3, recurrent_activation="hard_sigmoid",
+                                     return_sequences=True),
+                              L.GRU(2, reset_after=False), L.Dense(1, activation="sigmoid")])
+    km.compile(optimizer="rmsprop", loss="binary_crossentropy")
+    x, y = _data()
+    km.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    km.save(tmp_path / "k2.h5")
+    net = convert.from_keras(tmp_path / "k2.h5")
+    assert net.layers[1].recurrent_activation.name == "hard_sigmoid"
+    np.testing.assert_allclose(net.predict(x), km.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
