@@ -235,10 +235,14 @@ def test_dask_local_cluster_gives_the_inline_numbers(npz, tmp_path, inline_recor
     import distributed  # the test extra installs it: numrnn[cluster]
 
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        pids = set(distributed.Client(cluster).run(os.getpid).values())
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        pids = set(client.run(os.getpid).values())
         assert len(pids) == 2 and os.getpid() not in pids  # real worker processes
         assert _sweep(npz, tmp_path, "--scheduler", cluster.scheduler_address) == 0
+        # the two preprocessings (maxlen 10 and 20) reached each worker once, not per run
+        received = client.run(lambda: dict(sw.RECEIVED))
+        assert [sorted(r.values()) for r in received.values()] == [[1, 1], [1, 1]], received
     out = capsys.readouterr().out
     assert "Dask cluster at tcp://" in out and "(2 workers)" in out
     assert _figures(_records(tmp_path)) == _figures(inline_records)
@@ -303,3 +307,26 @@ def test_interrupted_sweeps_resume_with_nothing_lost_or_repeated(npz, tmp_path, 
     keys = [run_key(r["config"], r["seed"]) for r in records]
     assert len(keys) == len(set(keys)) == 8  # nothing lost, nothing repeated
     assert all(r["error"] is None for r in records)
+
+
+def test_local_workers_use_one_blas_thread_and_get_the_shared_data():
+    from threadpoolctl import threadpool_info
+
+    from numrnn.experiments.executors import ProcessExecutor, SharedRef, resolve
+
+    with ProcessExecutor(1) as ex:
+        handles = ex.share({"k": np.arange(3)})
+        assert handles == {"k": SharedRef("k")}
+        blas = [p for p in ex.submit(threadpool_info).result() if p["user_api"] == "blas"]
+        assert blas and all(p["num_threads"] == 1 for p in blas)
+        assert ex.submit(resolve, handles["k"]).result().tolist() == [0, 1, 2]
+        with pytest.raises(RuntimeError, match="share first"):
+            ex.share({"later": 1})
+
+
+def test_progress_line(monkeypatch):
+    clock = iter([100.0, 160.0])
+    monkeypatch.setattr(sw.time, "perf_counter", lambda: next(clock))
+    progress = sw.Progress(total=10, already=4)
+    progress.done, progress.failed = 7, 1  # 3 runs in 60 s: 3 left -> 1 minute
+    assert progress.line() == "[7/10 runs done, 1 failed] elapsed 1m00s, ETA 1m00s"

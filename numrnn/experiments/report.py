@@ -74,16 +74,18 @@ def text_table(rows: list[dict], swept: list[str]) -> str:
     return "\n".join(lines)
 
 
-def markdown(rows: list[dict], swept: list[str], *, title: str, command: str, when: str,
-             machine: str, executor: str, seeds: list[int], plots: list[Path],
+def markdown(rows: list[dict], swept: list[str], *, title: str, intro: str = "", command: str,
+             when: str, machine: str, executor: str, seeds: list[int], plots: list[Path],
              report: Path, notes: list[str]) -> str:
     """The report: command, fixed settings, the table, failures and the plots."""
     cols = swept or ["model"]
     fixed = [name for name in SETTINGS if name not in cols]
     first = next((r["config"] for r in rows if r["config"]["model"] != "ff"),
                  rows[0]["config"] if rows else {})
-    lines = [f"# {title}", "",
-             "Made by this command (from the repository root, with `NUMRNN_DATA` pointing at "
+    lines = [f"# {title}", ""]
+    if intro:
+        lines += [intro.strip(), ""]
+    lines += ["Made by this command (from the repository root, with `NUMRNN_DATA` pointing at "
              "the folder of `imdb.npz`):", "", "```bash", command, "```", "",
              f"Run on {when} ({machine}) by {executor}; seeds "
              f"{', '.join(map(str, seeds))}. Settings not swept: "

@@ -61,7 +61,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
 ]}
 PREPROCESSING = tuple(name for name, s in SETTINGS.items() if s.preprocessing)
 TUTORIAL = {name: s.tutorial for name, s in SETTINGS.items()}
-SWEEP_FILE_KEYS = ("seeds", "first_seed", "grid")
+SWEEP_FILE_KEYS = ("seeds", "first_seed", "grid", "title", "intro")
 
 
 def check_value(name: str, value: Any, where: str = "") -> Any:
@@ -137,11 +137,13 @@ def preprocessing_of(config: dict) -> tuple:
 
 
 def read_sweep_file(path: str | Path) -> dict:
-    """A sweep file (TOML or JSON): ``seeds``, ``first_seed`` and a ``grid`` table.
+    """A sweep file (TOML or JSON): ``seeds``, ``first_seed``, a ``grid`` table, and the
+    report's ``title`` and ``intro`` (Markdown put under the title).
 
     In the grid each setting is a value or a list of values, for example::
 
         seeds = 3
+        title = "MAXLEN and the four models"
         [grid]
         model = ["ff", "lstm1", "lstm4", "lstm32"]
         maxlen = [20, 100, 400]
@@ -179,6 +181,9 @@ def read_sweep_file(path: str | Path) -> dict:
     for name, values in spec["grid"].items():
         for v in values:
             check_value(name, v, f"{path}: grid: ")
+    for key in ("title", "intro"):
+        if key in spec and not isinstance(spec[key], str):
+            raise ValueError(f"{path}: {key}={spec[key]!r}; accepted: a string")
     for key, minimum in (("seeds", 1), ("first_seed", 0)):
         if key in spec and not _int(minimum)(spec[key]):
             raise ValueError(f"{path}: {key}={spec[key]!r}; accepted: an int >= {minimum}")

@@ -85,7 +85,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--report", default=None, metavar="FILE.md",
                    help="the Markdown report (default OUT/report.md); plots go to the folder "
                         "named like it without .md")
-    p.add_argument("--title", default="IMDB sweep: results", help="the report's title")
+    p.add_argument("--title", default=None,
+                   help="the report's title (default: the sweep file's, or 'IMDB sweep: results')")
     p.add_argument("--retry-failed", action="store_true",
                    help="run again the runs recorded with an error")
     p.add_argument("--dry-run", action="store_true", help="list the runs and stop")
@@ -106,6 +107,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                 check_value(name, v, f"--{name.replace('_', '-')}: ")
     except ValueError as err:
         p.error(str(err))
+    args.title = args.title or spec.get("title", "IMDB sweep: results")
+    args.intro = spec.get("intro", "")
     args.seeds = args.seeds if args.seeds is not None else spec.get("seeds", 1)
     args.first_seed = args.first_seed if args.first_seed is not None else spec.get("first_seed", 0)
     if args.seeds < 1:
@@ -175,7 +178,7 @@ def main(argv: list[str]) -> int:
     command = shlex.join(["python", "-m", "numrnn.experiments", "sweep", *argv])
     machine = (f"Python {platform.python_version()}, NumPy {np.__version__}, "
                f"{platform.machine()}")
-    text = rep.markdown(rows, swept, title=args.title, command=command,
+    text = rep.markdown(rows, swept, title=args.title, intro=args.intro, command=command,
                         when=time.strftime("%Y-%m-%d %H:%M:%S"), machine=machine,
                         executor=executor_name, seeds=seeds, plots=plots, report=report,
                         notes=log.notes)
