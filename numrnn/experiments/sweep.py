@@ -229,10 +229,20 @@ def run_sweep(runs: list[tuple[dict, int]], log: ResultsLog, executor: SweepExec
             # that Ctrl-C has little to cancel and the in-process executor records each run
             # as soon as it ends.
             while queue and len(futures) < capacity:
-                config, seed = queue.pop()
-                future = executor.submit(run_task, config, seed,
-                                         handles[preprocessing_of(config)])
+                config, seed = queue[-1]
+                try:
+                    future = executor.submit(run_task, config, seed,
+                                             handles[preprocessing_of(config)])
+                except cf.BrokenExecutor as err:  # a worker died: nothing more will run
+                    print(f"the executor cannot take more runs ({err}); {len(queue)} runs not "
+                          "started", file=stream or sys.stderr)
+                    lost += len(queue)
+                    queue.clear()
+                    break
+                queue.pop()
                 futures[future] = (config, seed)
+            if not futures:
+                break
             done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
             for future in done:
                 config, seed = futures.pop(future)
