@@ -1,4 +1,7 @@
-"""Command line: ``python -m numrnn.experiments imdb [ff lstm1 lstm32 lstm4] [--seeds N]``."""
+"""Command line: ``python -m numrnn.experiments imdb [ff lstm1 lstm32 lstm4] [--seeds N]``.
+
+``python -m numrnn.experiments sweep imdb ...`` runs a sweep instead (`sweep_cli`).
+"""
 
 from __future__ import annotations
 
@@ -19,7 +22,9 @@ from .imdb import EXPERIMENTS, REFERENCE_MEDIANS, TUTORIAL_VAL_ACC, load_imdb, r
 def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="python -m numrnn.experiments",
-        description="Train the tutorial's IMDB experiments and print a results table.")
+        description="Train the tutorial's IMDB experiments and print a results table. "
+                    "(For sweeps over the tutorial's choices: python -m numrnn.experiments "
+                    "sweep --help.)")
     p.add_argument("dataset", choices=["imdb"], help="the experiment family (only 'imdb')")
     p.add_argument("experiments", nargs="*", metavar="NAME",
                    help=f"which to run (default: all): {', '.join(EXPERIMENTS)}")
@@ -137,7 +142,12 @@ def plot_curves(runs: list[dict], out: Path) -> list[Path]:
 
 
 def main(argv=None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["sweep"]:
+        from .sweep_cli import main as sweep_main
+
+        return sweep_main(argv[1:])
+    args = parse_args(argv)
     names = args.experiments or list(EXPERIMENTS)
     try:
         data = load_imdb(args.data)
@@ -166,8 +176,7 @@ def main(argv=None) -> int:
         })
     print("\n" + table(summary))
     out = Path(args.out)
-    command = "python -m numrnn.experiments " + " ".join(
-        sys.argv[1:] if argv is None else argv)
+    command = "python -m numrnn.experiments " + " ".join(argv)
     record = {"command": command, "date": time.strftime("%Y-%m-%d %H:%M:%S"),
               "machine": {"python": platform.python_version(), "numpy": np.__version__,
                           "processor": platform.machine()},

@@ -19,9 +19,9 @@ import numpy as np
 from .. import backend
 from ..callbacks import EarlyStopping
 from ..datasets import imdb
-from ..layers import LSTM, Dense, Embedding, Flatten
+from ..layers import GRU, LSTM, Dense, Embedding, Flatten, SimpleRNN
 from ..models import Sequential
-from ..optimizers import RMSprop
+from ..optimizers import SGD, Adam, Optimizer, RMSprop
 from ..preprocessing.sequence import pad_sequences
 
 MAXLEN = 20
@@ -51,26 +51,49 @@ def load_imdb(path=None):
     return (x_train_seq, y_train), (x_test_seq, y_test), num_words
 
 
-def build_model(name: str, num_words: int, dtype=None) -> Sequential:
-    """The tutorial's model ``name`` (one of `EXPERIMENTS`), compiled."""
+CELLS = {"lstm": LSTM, "gru": GRU, "simple_rnn": SimpleRNN}
+OPTIMIZERS = {"rmsprop": RMSprop, "adam": Adam, "sgd": SGD}
+# The recurrent width of each tutorial model; lstm1's single unit is its output.
+TUTORIAL_UNITS = {"ff": None, "lstm1": 1, "lstm32": 32, "lstm4": 4}
+
+
+def build_model(name: str, num_words: int, dtype=None, *, maxlen: int = MAXLEN,
+                embedding_dim: int = EMBEDDING_DIM, cell: str = "lstm", units: int | None = None,
+                optimizer: Optimizer | None = None) -> Sequential:
+    """The tutorial's model ``name`` (one of `EXPERIMENTS`), compiled.
+
+    The keywords vary the tutorial's choices (the defaults are the tutorial's): ``maxlen``
+    and ``embedding_dim`` size the Embedding; ``cell`` ('lstm', 'gru', 'simple_rnn')
+    replaces the LSTM layer; ``units`` its width in lstm32 and lstm4 (lstm1 keeps its one
+    sigmoid unit, which is the prediction; ff has no recurrent layer); ``optimizer``
+    replaces ``RMSprop()``.
+    """
     if name not in EXPERIMENTS:
         raise ValueError(f"experiment {name!r}; accepted: {', '.join(EXPERIMENTS)}")
+    if cell not in CELLS:
+        raise ValueError(f"cell={cell!r}; accepted: {', '.join(CELLS)}")
+    if units is not None and (not isinstance(units, int) or isinstance(units, bool) or units < 1):
+        raise ValueError(f"units={units!r}; accepted: a positive int or None")
+    if name in ("lstm32", "lstm4") and units is None:
+        units = TUTORIAL_UNITS[name]
+    Cell = CELLS[cell]
     model = Sequential()
-    model.add(Embedding(input_dim=num_words, output_dim=EMBEDDING_DIM, input_length=MAXLEN,
+    model.add(Embedding(input_dim=num_words, output_dim=embedding_dim, input_length=maxlen,
                         dtype=dtype))
     if name == "ff":
         model.add(Flatten(dtype=dtype))
         model.add(Dense(1, activation="sigmoid", dtype=dtype))
     elif name == "lstm1":
-        model.add(LSTM(1, activation="sigmoid", return_sequences=False, dtype=dtype))
+        model.add(Cell(1, activation="sigmoid", return_sequences=False, dtype=dtype))
     elif name == "lstm32":
-        model.add(LSTM(32, dtype=dtype))
+        model.add(Cell(units, dtype=dtype))
         model.add(Dense(1, activation="sigmoid", dtype=dtype))
     else:
-        model.add(LSTM(4, return_sequences=True, dtype=dtype))
+        model.add(Cell(units, return_sequences=True, dtype=dtype))
         model.add(Flatten(dtype=dtype))
         model.add(Dense(1, activation="sigmoid", dtype=dtype))
-    model.compile(optimizer=RMSprop(), loss="binary_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=RMSprop() if optimizer is None else optimizer,
+                  loss="binary_crossentropy", metrics=["accuracy"])
     return model
 
 
