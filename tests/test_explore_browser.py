@@ -169,6 +169,8 @@ def test_step_through_time_shows_each_steps_numbers(server, driver, word_index):
     def equation(name):
         return driver.find_element(*by(f'#equations .eq-value[data-name="{name}"]')).text
 
+    open_page(driver, url)
+    analyse_text(driver, REVIEW)
     label = driver.find_element(*by("#step-label"))
     assert label.text.endswith("t = 20 / 20")
     for _ in range(3):
@@ -197,6 +199,8 @@ def test_language_switch_uses_the_guides_terms(server, driver):
     def text(css):
         return driver.find_element(*by(css)).text
 
+    open_page(driver, server[0])
+    analyse_text(driver, "the best film of the year")
     p = float(driver.find_element(*by("#p-value")).get_attribute("data-value"))
     driver.find_element(*by("#lang")).click()
     assert text("h1") == "LSTM이 내 리뷰를 읽는 모습 보기"
@@ -214,6 +218,7 @@ def test_language_switch_uses_the_guides_terms(server, driver):
 
 def test_page_shows_an_error_then_recovers_and_loads_a_test_review(server, driver, word_index):
     url, runs = server
+    open_page(driver, url)
     analyse_text(driver, "qzxvw, vvqzx!")
     error = driver.find_element(*by("#error"))
     assert error.is_displayed() and "no word this model knows" in error.text
