@@ -20,6 +20,7 @@ import pytest
 import numrnn
 from numrnn.experiments.imdb import build_model
 from numrnn.explore import Explorer, ExplorerModel, ExplorerServer, Vocabulary, serve_in_thread
+from numrnn.explore.__main__ import listening_note
 from numrnn.explore.__main__ import main as explore_main
 from numrnn.explore.analysis import InputError
 from numrnn.layers import GRU, LSTM, Dense, Embedding, Flatten
@@ -207,6 +208,8 @@ BAD_INPUTS = [
     ({"model": "lstm32", "text": 5}, None, 400, "text has type int"),
     ({"model": "lstm32"}, None, 400, "either text"),
     ({"model": "lstm32", "text": "a", "review": 1}, None, 400, "not both"),
+    ({"model": "lstm32", "review": None}, None, 400, "review=None; accepted: the int index"),
+    ({"model": "lstm32", "review": "3"}, None, 400, "review='3'"),
     ({"model": "lstm32", "txt": "great"}, None, 400, "unknown field"),
     (None, b"\xff\xfe{\"model\": 1}", 400, "not UTF-8"),
     (None, '{"model": "lstm32", "text": "caf\u00e9"}'.encode("latin-1"), 400, "not UTF-8"),
@@ -357,3 +360,10 @@ def test_command_line_refuses_unusable_models(cli_files, tmp_path, capsys, args,
     assert explore_main([*args, "--port", "0"]) == 2
     out, err = capsys.readouterr()
     assert message in err and "numrnn explorer:" not in out
+
+
+def test_the_start_up_line_says_who_can_reach_the_server():
+    for host in ("127.0.0.1", "localhost", "::1"):
+        assert listening_note(host) == "listening on this machine only; --host to change"
+    assert "other machines" in listening_note("0.0.0.0")
+    assert "every address" in listening_note("")

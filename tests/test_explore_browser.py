@@ -259,6 +259,10 @@ def test_every_bad_input_to_the_api_gets_a_json_error_and_the_next_request_works
         assert (got_status, message in got["error"]) == (status, True), (payload, got)
         ok_status, ok = post(json.dumps(GOOD).encode())
         assert ok_status == 200 and ok["model"] == "lstm32"
+    status, got = post(json.dumps({"model": "lstm32", "review": 25000}).encode())
+    assert status == 400 and "accepted: an int 0 <= review < 25000" in got["error"]
+    status, got = post(json.dumps({"model": "lstm4", "review": 24999}).encode())
+    assert status == 200 and got["source"]["index"] == 24999
 
 
 def test_nothing_is_left_behind(server):

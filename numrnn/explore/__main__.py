@@ -13,6 +13,14 @@ from .training import DEFAULT_MODELS, load_files, load_or_train
 LOCAL = ("127.0.0.1", "localhost", "::1")
 
 
+def listening_note(host: str) -> str:
+    """What the start-up line says about who can reach the server."""
+    if host in LOCAL:
+        return "listening on this machine only; --host to change"
+    return (f"listening on {host or 'every address'}: other machines that can reach this one "
+            "can use the page")
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="python -m numrnn.explore",
@@ -67,9 +75,8 @@ def main(argv=None) -> int:
     except (FileNotFoundError, ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    where = ("this machine only; --host to change" if args.host in LOCAL else
-             f"address {args.host}: other machines that can reach it can use the page")
-    print(f"numrnn explorer: {server.url}  (listening on {where}; Ctrl-C stops)", flush=True)
+    print(f"numrnn explorer: {server.url}  ({listening_note(args.host)}; Ctrl-C stops)",
+          flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

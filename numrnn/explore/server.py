@@ -117,7 +117,11 @@ class Explorer:
             tokens = self.vocabulary.encode(text, model.num_words)
             source = {"kind": "text"}
         else:
-            ids, label, index = self._test_review(request["review"])
+            index = request["review"]
+            if not isinstance(index, int) or isinstance(index, bool):
+                raise HttpError(400, f"review={index!r}; accepted: the int index of a test-set "
+                                "review", "review")
+            ids, label, index = self._test_review(index)
             tokens = self.vocabulary.decode(ids, model.num_words)
             source = {"kind": "review", "index": index, "label": label}
         try:
