@@ -91,10 +91,11 @@ class Vocabulary:
             tokens.append(Token(word, token_id, "word" if token_id != OOV else "oov"))
         return tokens
 
-    def decode(self, ids, num_words: int) -> list[Token]:
+    def decode(self, ids: np.ndarray | list[int], num_words: int) -> list[Token]:
+        """The tokens of a review's ids (as ``imdb.load_data`` gives them)."""
         return [self.token(int(i), num_words) for i in ids]
 
-    def text(self, ids) -> str:
+    def text(self, ids: np.ndarray | list[int]) -> str:
         """Readable text of a review's ids (no <START>; unknown ids as <OOV>)."""
         return " ".join(self.index_word.get(int(i), "<OOV>") for i in ids if int(i) > START)
 

@@ -26,10 +26,13 @@ REVIEW = ("I expected a lot more from this film. The plot was a mess and the jok
 def take(url: str, out: str, model: str, text: str, step: int | None, unit: int, lang: str,
          width: int = 1280) -> None:
     """Open ``url``, analyse ``text`` with ``model`` and save the page to ``out`` (PNG)."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.select import Select
-    from selenium.webdriver.support.ui import WebDriverWait
+    try:
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
+        from selenium.webdriver.support.select import Select
+        from selenium.webdriver.support.ui import WebDriverWait
+    except ImportError as err:
+        raise ImportError("the screenshot needs Selenium 4: pip install 'numrnn[scrape]'") from err
 
     from ..scraper.browser import close_browser, start_browser
 
