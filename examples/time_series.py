@@ -130,7 +130,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-plot", action="store_true")
     ap.add_argument("--plot-dir", type=Path, default=OUTPUT,
-                    help=f"where time_series.png and time_series.npz go (default {OUTPUT})")
+                    help=f"where time_series.png goes (default {OUTPUT})")
+    ap.add_argument("--save-arrays", type=Path, default=None, metavar="FILE.npz",
+                    help="also save the series and every forecast (for checking the numbers)")
     args = ap.parse_args(argv)
     epochs = args.epochs if args.epochs is not None else (15 if args.quick else 60)
     if epochs <= 0:
@@ -165,14 +167,14 @@ def main(argv=None) -> dict:
     ranking = sorted(mse, key=mse.get)
     print("best to worst: " + " < ".join(ranking))
 
-    if not args.no_plot:
-        args.plot_dir.mkdir(parents=True, exist_ok=True)
-        saved = args.plot_dir / "time_series.npz"
-        with atomic_write(saved) as f:
+    if args.save_arrays is not None:
+        with atomic_write(args.save_arrays) as f:
             np.savez(f, format_version=np.array(1), series=series, train_end=np.array(train_end),
                      names=np.array(list(forecasts)), forecasts=np.stack(list(forecasts.values())))
+        print(f"saved the series and the forecasts to {args.save_arrays}")
+    if not args.no_plot:
         png = plot(series, train_end, forecasts, mse, args.plot_dir)
-        print(f"wrote {png} and the forecasts to {saved}")
+        print(f"wrote {png}")
     return {"series": series, "train_end": train_end, "coef": coef, "forecasts": forecasts,
             "mse": mse, "ranking": ranking, "losses": losses}
 
