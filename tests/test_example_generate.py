@@ -67,6 +67,8 @@ def test_quick_run_prints_what_it_computed(capsys):
     text, chars = result["text"], result["chars"]
     assert set(chars) == set(text)
     assert f"{len(text)} characters, {len(chars)} different" in out
+    assert f"{len(text)} windows of {gk.WINDOW} -> next character; 60 epochs" in out
+    assert f"loss {result['loss']:.4f}, next-character accuracy {result['acc']:.4f}" in out
 
     # --- the step-by-step trace (temperature 0.8, top-k 5) ---
     steps = [STEP.match(line) for line in out.splitlines()]

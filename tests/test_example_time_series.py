@@ -73,7 +73,8 @@ def test_quick_run_numbers(capsys, tmp_path):
     ar = test_rows @ coef
     np.testing.assert_allclose(forecasts[f"AR({p})"], ar, atol=1e-6)
     assert printed[f"AR({p})"] == pytest.approx(np.mean((ar - truth) ** 2), abs=6e-5)
-    assert f"the lag coefficients sum to {coef[:-1].sum():.4f}" in out
+    assert (f"the lag coefficients sum to {coef[:-1].sum():.4f}, intercept {coef[-1]:.4f}; "
+            f"largest |a_k| at lag {np.argmax(np.abs(coef[:-1])) + 1}") in out
 
     # the LSTM's forecasts, as saved, give the printed MSE; and they are the model's
     assert printed["LSTM"] == pytest.approx(np.mean((forecasts["LSTM"] - truth) ** 2),
