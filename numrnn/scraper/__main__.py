@@ -153,10 +153,9 @@ def _run(args) -> int:
 
         df = scrape_reviews(args.url, output=args.output, progress=progress, **scrape)
     except ScrapeError as err:
-        kept = "" if err.partial is None else f" {len(err.partial)} review(s) read are in " \
-            f"{where}"
-        print(f"error: {err}\n{kept.strip() or 'nothing was saved'}; continue with --resume",
-              file=sys.stderr, flush=True)
+        n = 0 if err.partial is None else len(err.partial)
+        kept = f"{n} review(s) read are in {where}" if n else "nothing was saved"
+        print(f"error: {err}\n{kept}; continue with --resume", file=sys.stderr, flush=True)
         return EXIT_FAILED
     except (BrowserNotFoundError, BrowserStartError, UnencodableTextError, ValueError,
             TypeError, OSError, ImportError) as err:

@@ -183,6 +183,11 @@ def _cleanup(service, profile: Path | None) -> None:
     if profile is None:
         return
     _kill_processes_using(profile)
+    # a Chromium that was killed leaves the folder of its singleton socket in TMPDIR
+    with contextlib.suppress(OSError):
+        socket_dir = Path(os.readlink(profile / "SingletonSocket")).parent
+        if socket_dir.name.startswith(("org.chromium.", ".org.chromium.")):
+            shutil.rmtree(socket_dir, ignore_errors=True)
     for _ in range(20):  # a dying Chromium may still write into the folder for a moment
         shutil.rmtree(profile, ignore_errors=True)
         if not profile.exists():

@@ -19,7 +19,8 @@ kept in the next-page links): ``late=MS`` more-links added MS ms after load;
 ``barrier=1`` expansions happen only once every more-link of the page was clicked (a
 one-at-a-time scraper gets them after 2 s, and ``/log`` records ``slow``); ``fail=P`` page P
 answers HTTP 500 (``fail_times=K``: only its first K requests, counted per ``run=TOKEN``);
-``loop=1`` the last page's next link leads back to page 1; ``next=button|aria|class|
+``loop=1`` the last page's next link leads back to page 1 (``loop=lap``: to page 1 at
+another address, ``&lap=2``); ``next=button|aria|class|
 javascript`` the last page's next link is a disabled ``<button>``, an
 ``aria-disabled="true"`` link, a link with class ``disabled`` (all without an address)
 or a ``javascript:`` link that does nothing; ``layout=2020s`` the 2020s card markup;
@@ -85,7 +86,7 @@ _NAMES = ["한옥집", "명동식당", "국민분식", "서울갈비", "바다�
 def _extras(review_id: str, number: int, text: str) -> dict:
     """Date, title and user of a review (deterministic)."""
     return {"date": f"2018년 {number % 12 + 1}월 {number % 27 + 1}일",
-            "title": text.split("\n")[0][:12], "user": f"손님{number:03d}"}
+            "title": text.split("\n")[0][:12].strip(), "user": f"손님{number:03d}"}
 
 
 def generate_reviews(restaurant: int, seed: int = 0) -> list[list[dict]]:
@@ -197,7 +198,7 @@ class Options:
     """The query options of a page (see the module docstring)."""
 
     KEYS = ("late", "expand_ms", "broken", "barrier", "fail", "fail_times", "run", "loop",
-            "next", "layout", "consent")
+            "lap", "next", "layout", "consent")
 
     def __init__(self, query: dict[str, list[str]]):
         get = {k: v[0] for k, v in query.items() if k in self.KEYS}
@@ -208,13 +209,13 @@ class Options:
         self.barrier = "barrier" in get
         self.fail = {int(p) for p in get["fail"].split(",")} if "fail" in get else set()
         self.fail_times = int(get["fail_times"]) if "fail_times" in get else None
-        self.loop = "loop" in get
+        self.loop = get.get("loop", "")
         self.next = get.get("next", "")
         self.layout = get.get("layout", "2018")
         self.consent = "consent" in get
 
-    def link(self, path: str, page: int) -> str:
-        return f"{path}?{urlencode({'page': page, **self.query})}"
+    def link(self, path: str, page: int, **change: str) -> str:
+        return f"{path}?{urlencode({'page': page, **self.query, **change})}"
 
 
 def _review_2018(r: dict, shown: str, long: bool) -> str:
@@ -260,6 +261,8 @@ def render_page(pages: list[list[dict]], n: int, path: str, opt: Options,
     last = n == len(pages)
     if not last or opt.loop:
         href = opt.link(path, 1 if last else n + 1)
+        if last and opt.loop == "lap":  # another address, the same reviews
+            href = opt.link(path, 1, lap=str(int(opt.query.get("lap", 1)) + 1))
         if opt.layout == "2020s":
             nav = (f'<a class="ui_button nav next primary" data-smoke-attr='
                    f'"pagination-next-arrow" href="{href}">다음</a>')

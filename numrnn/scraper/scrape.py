@@ -5,8 +5,9 @@ The loop, page by page:
    HTTP error page, a navigation timeout or a WebDriver error is retried with a doubling
    wait, ``retries`` times; a browser that died is restarted (when the scraper started it);
 2. click the cookie-consent button once if the layout has one; wait for the reviews;
-3. expand every truncated review: click *all* more-links, wait *once* for all of them,
-   re-scan until no more-link has appeared for ``settle`` seconds;
+3. expand every truncated review: click *all* more-links (through JavaScript, so no overlay
+   intercepts the click), wait *once* for all of them, re-scan until no more-link has
+   appeared for ``settle`` seconds;
 4. read each review (one JavaScript call per page): id, score (``bubble_50`` -> 50), full
    text, date, title, user; a review without a rating or a text is skipped with a warning; a
    text that still ends in the site's ellipsis or keeps a more-link is ``truncated=True``;
@@ -106,6 +107,8 @@ class _Browser:
 
     def __init__(self, given=None, **start_kwargs):
         self.given, self.start_kwargs, self.driver = given, start_kwargs, given
+        if given is not None:  # the run's timeout bounds its page loads too
+            given.set_page_load_timeout(start_kwargs["timeout"])
 
     def get(self):
         if self.driver is None:
@@ -248,19 +251,21 @@ const e = performance.getEntriesByType('navigation')[0];
 return e && e.responseStatus ? e.responseStatus : 0;
 """
 
-# Marks the displayed more-links with the round that clicked them; returns those to click.
-_FIND_MORE_JS = _VISIBLE_JS + """
+# Clicks every displayed more-link (through JavaScript: an overlay cannot intercept it) and
+# marks it with the round that clicked it; returns how many it clicked.
+_CLICK_MORE_JS = _VISIBLE_JS + """
 const [review, more, round, attempts] = arguments;
-const out = [];
+let clicked = 0;
 for (const r of document.querySelectorAll(review)) {
   for (const m of r.querySelectorAll(more)) {
     const tries = Number(m.dataset.numrnnTries || 0);
     if (visible(m) && tries < attempts) {
-      m.dataset.numrnnTries = tries + 1; m.dataset.numrnnRound = round; out.push(m);
+      m.dataset.numrnnTries = tries + 1; m.dataset.numrnnRound = round;
+      m.click(); clicked += 1;
     }
   }
 }
-return out;
+return clicked;
 """
 
 _ROUND_DONE_JS = _VISIBLE_JS + """
@@ -319,8 +324,10 @@ def selector_report(driver, selectors: SiteSelectors) -> dict:
 
 def format_counts(report: dict, selectors: SiteSelectors) -> str:
     parts = []
-    for name, counted in report["counts"].items():
-        css = getattr(selectors, name)
+    for name, css in selectors.to_dict().items():
+        if name not in report["counts"]:
+            continue
+        counted = report["counts"][name]
         if isinstance(counted, str):
             parts.append(f"{name} {css!r}: {counted}")
         elif len(counted) == 2:
@@ -371,42 +378,28 @@ def _wait_for_reviews(driver, s: _Settings, page: int) -> None:
 
 
 def _expand_all(driver, s: _Settings, attempts: int = 3, max_rounds: int = 30) -> None:
-    """Click every displayed more-link, wait once until all are gone; repeat until none has
-    appeared for ``settle`` seconds (links added late by JavaScript are caught too)."""
-    from selenium.common.exceptions import (
-        ElementClickInterceptedException,
-        ElementNotInteractableException,
-        StaleElementReferenceException,
-        TimeoutException,
-    )
+    """Click every displayed more-link at once, wait once until all are gone; repeat until
+    none has appeared for ``settle`` seconds (links added late by JavaScript are caught too).
+    A link still shown after ``timeout`` is clicked again, up to ``attempts`` times."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
     if not s.selectors.more:
         return
     quiet_since = time.monotonic()
     for round_ in range(1, max_rounds + 1):
-        links = driver.execute_script(_FIND_MORE_JS, s.selectors.review, s.selectors.more,
-                                      round_, attempts)
-        if not links:
+        clicked = driver.execute_script(_CLICK_MORE_JS, s.selectors.review, s.selectors.more,
+                                        round_, attempts)
+        if not clicked:
             if time.monotonic() - quiet_since >= s.settle:
                 return
             s.sleep(min(0.1, s.settle))
             continue
-        for link in links:
-            try:
-                driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", link)
-                try:
-                    link.click()
-                except (ElementClickInterceptedException, ElementNotInteractableException):
-                    # covered by an overlay or a banner: click it where it is, through JS
-                    driver.execute_script("arguments[0].click();", link)
-            except StaleElementReferenceException:
-                continue  # the page re-rendered; the next round finds the links again
         try:
             WebDriverWait(driver, s.timeout, poll_frequency=0.05).until(
                 lambda d, r=round_: d.execute_script(_ROUND_DONE_JS, r))
         except TimeoutException:
-            pass  # links still shown are clicked again next round, up to ``attempts`` times
+            pass  # the links still shown are clicked again in the next round
         quiet_since = time.monotonic()
 
 
@@ -517,13 +510,15 @@ def _open(driver, target, s: _Settings, page: int) -> bool:
 
 
 def _browser_died(err: BaseException) -> bool:
+    import urllib3.exceptions
     from selenium.common.exceptions import InvalidSessionIdException, NoSuchWindowException
 
-    if isinstance(err, (InvalidSessionIdException, NoSuchWindowException)):
-        return True
+    if isinstance(err, (InvalidSessionIdException, NoSuchWindowException,
+                        urllib3.exceptions.HTTPError)):
+        return True  # urllib3: chromedriver itself does not answer any more
     text = str(err).lower()
     return any(t in text for t in ("disconnected", "session deleted", "not reachable",
-                                   "target crashed", "connection refused", "max retries"))
+                                   "target crashed", "no such session"))
 
 
 # --- one site -------------------------------------------------------------------------------
