@@ -325,10 +325,11 @@ def _free_port():
 
 
 @browser
-def test_check_selectors_command(site):
-    result = subprocess.run([sys.executable, "-m", "numrnn.scraper", "--check-selectors", site],
-                            capture_output=True, text=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stderr
-    assert "review 'div.review-container': 4" in result.stdout
-    assert "rating 'span.ui_bubble_rating': 3 in the page, in 3 reviews" in result.stdout
-    assert "sample text: '정말 맛있어요!" in result.stdout
+def test_check_selectors_command(site, capsys):
+    from numrnn.scraper.__main__ import main
+
+    assert main(["--check-selectors", site]) == 0
+    out = capsys.readouterr().out
+    assert "review 'div.review-container': 4" in out
+    assert "rating 'span.ui_bubble_rating': 3 in the page, in 3 reviews" in out
+    assert "sample text: '정말 맛있어요!" in out

@@ -96,7 +96,7 @@ def scrape(url, driver, **kwargs):
 
 
 # 1. an HTTP error page is retried; when it keeps failing the run says so and resume goes on
-def test_http_500_is_retried_then_fails_loudly_and_resume_continues(site, cli):
+def test_http_500_is_retried_then_fails_loudly_and_resume_continues(site, cli, driver):
     url = site + f"&fail=2&fail_times=3&run={uuid.uuid4().hex}"
     out = cli.tmp / "r.csv"
     first = cli.run(url, "-o", str(out), "--retries", "1", "--retry-wait", "0", "--delay", "0",
@@ -107,10 +107,10 @@ def test_http_500_is_retried_then_fails_loudly_and_resume_continues(site, cli):
     assert "error: page 2 failed after 2 attempt(s): " in first.stderr
     assert "3 review(s) read are in" in first.stderr and "Traceback" not in first.stderr
     assert rows(pd.read_csv(out, keep_default_na=False)) == EXPECTED[:3]
-    second = cli.run(url, "-o", str(out), "--resume", "--retries", "1", "--retry-wait", "0",
-                     "--delay", "0", "--settle", "0.2", "--timeout", "5")
-    assert second.returncode == 0, second.stderr
-    assert "retry 1 of 1" in second.stderr  # the third request failed too, the fourth did not
+    df, caught = scrape(url, driver, output=out, resume=True, retries=1)
+    # the third request failed too, the fourth did not
+    assert [m for c, m in caught if c is ScrapeWarning][0].endswith("retry 1 of 1 in 0s")
+    assert rows(df) == EXPECTED and df.attrs["retries"] == 1
     assert rows(pd.read_csv(out, keep_default_na=False)) == EXPECTED
 
 
@@ -181,6 +181,11 @@ def test_the_2020s_preset_reads_the_2020s_layout(site, driver):
     df, _ = scrape(site + "&layout=2020s", driver, selectors="tripadvisor-2020s")
     assert rows(df) == EXPECTED and not df["truncated"].any()
     assert df["user"].tolist()[0] == "손님001" and df["title"].str.len().gt(0).all()
+
+
+def test_cookie_consent_is_clicked_once(site, driver):
+    df, _ = scrape(site + "&consent=1", driver, selectors={"consent": "#consent-ok"})
+    assert rows(df) == EXPECTED and not df["truncated"].any()
 
 
 # 6. SIGTERM / SIGINT: browser, driver and profile are gone; the CSV is complete

@@ -24,7 +24,8 @@ another address, ``&lap=2``); ``next=button|aria|class|
 javascript`` the last page's next link is a disabled ``<button>``, an
 ``aria-disabled="true"`` link, a link with class ``disabled`` (all without an address)
 or a ``javascript:`` link that does nothing; ``layout=2020s`` the 2020s card markup;
-``consent=1`` a cookie banner hides the reviews until its button is clicked.
+``consent=1`` a cookie banner hides the reviews until its button is clicked (remembered
+in a cookie).
 """
 
 from __future__ import annotations
@@ -178,7 +179,9 @@ window.addEventListener('DOMContentLoaded', () => {
   if (OPT.late) setTimeout(addLinks, OPT.late); else addLinks();
   const ok = document.getElementById('consent-ok');
   if (ok) ok.onclick = () => { document.getElementById('consent').remove();
-                               document.getElementById('reviews').style.display = ''; };
+                               document.getElementById('reviews').style.display = '';
+                               document.cookie = 'consent=yes; path=/'; };
+  if (ok && document.cookie.includes('consent=yes')) ok.click();   // answered before
 });
 """
 

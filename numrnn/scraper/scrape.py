@@ -4,7 +4,8 @@ The loop, page by page:
 1. open the page (its URL, or the previous page's next link when it has no address); an
    HTTP error page, a navigation timeout or a WebDriver error is retried with a doubling
    wait, ``retries`` times; a browser that died is restarted (when the scraper started it);
-2. click the cookie-consent button once if the layout has one; wait for the reviews;
+2. click the cookie-consent button if the layout has one and it is shown; wait for the
+   reviews;
 3. expand every truncated review: click *all* more-links (through JavaScript, so no overlay
    intercepts the click), wait *once* for all of them, re-scan until no more-link has
    appeared for ``settle`` seconds;
@@ -29,7 +30,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..io_utils import atomic_write
@@ -92,7 +93,6 @@ class _Settings:
     progress: Callable[[int, int, int, str], None] | None = None
     stop: threading.Event | None = None
     label: str = ""           # "name: " before each message (scrape_many)
-    consent_done: bool = field(default=False)
 
     def sleep(self, seconds: float) -> None:
         if self.stop is None:
@@ -280,11 +280,11 @@ const first = (root, css) => css ? root.querySelector(css) : null;
 const text = e => e ? e.innerText.trim() : '';
 return Array.from(document.querySelectorAll(s.review)).map(r => {
   const body = first(r, s.text), rating = first(r, s.rating);
-  const more = s.more ? Array.from(r.querySelectorAll(s.more)).filter(visible) : [];
+  const links = s.more ? Array.from(r.querySelectorAll(s.more)) : [];
   return {id: s.id_attribute ? (r.getAttribute(s.id_attribute) || '') : '',
           rating: rating ? (rating.getAttribute('class') || '') : null,
-          text: body ? body.innerText : null,
-          more: more.length, more_label: more.length ? more[0].innerText.trim() : '',
+          text: body ? body.innerText : null, more: links.filter(visible).length,
+          more_label: links.length ? links[0].textContent.trim() : '',
           date: text(first(r, s.date)), title: text(first(r, s.title)),
           user: text(first(r, s.user))};
 });
@@ -350,12 +350,13 @@ def _load(driver, url: str, timeout: float) -> None:
 
 
 def _consent(driver, s: _Settings) -> None:
-    if not s.selectors.consent or s.consent_done:
+    """Click the cookie-consent button if one is shown (sites that remember the answer show
+    it once; the others on every page)."""
+    if not s.selectors.consent:
         return
     found = driver.execute_script(_NEXT_JS, s.selectors.consent)
     if found:
         driver.execute_script("arguments[0].click();", found["element"])
-        s.consent_done = True
 
 
 def _wait_for_reviews(driver, s: _Settings, page: int) -> None:
@@ -427,8 +428,8 @@ def _read_page(driver, s: _Settings, page: int) -> tuple[list[dict], dict]:
             continue
         text = (found["text"] or "").strip()
         label = found["more_label"]
-        if found["more"] and label and text.endswith(label):
-            text = text[: -len(label)].rstrip()  # the link sits inside the text element
+        if label and text.endswith(label):  # the link sits inside the text element
+            text = text[: -len(label)].rstrip()
         if not text:
             counts["skipped_without_text"] += 1
             what = "matched nothing" if found["text"] is None else "matched an empty element"
