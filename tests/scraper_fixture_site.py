@@ -49,6 +49,30 @@ def short_tmpdir():
         shutil.rmtree(path, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def tmpdir_env(path: Path):
+    """TMPDIR=path for this process (tempfile included) inside the block."""
+    old = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(path)
+    tempfile.tempdir = None
+    try:
+        yield path
+    finally:
+        if old is None:
+            os.environ.pop("TMPDIR")
+        else:
+            os.environ["TMPDIR"] = old
+        tempfile.tempdir = None
+
+
+@contextlib.contextmanager
+def private_tmpdir():
+    """A fresh short TMPDIR for this process inside the block: a test finds exactly the
+    Chromium profiles it made."""
+    with short_tmpdir() as tmp, tmpdir_env(tmp):
+        yield tmp
+
+
 def marked_processes(mark: str) -> list[int]:
     """Live processes whose environment holds NUMRNN_TEST_MARK=mark."""
     needle = f"{MARK}={mark}".encode()

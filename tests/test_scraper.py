@@ -1,17 +1,16 @@
 """numrnn.scraper against a local imitation of the 2018 TripAdvisor markup, in real Chromium."""
 
-import glob
 import json
 import os
 import select
 import subprocess
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from scraper_fixture_site import private_tmpdir, short_tmpdir, tmpdir_env
 
 from numrnn.scraper import (
     COLUMNS,
@@ -40,9 +39,11 @@ def site():
 
 @pytest.fixture(scope="module")
 def driver():
-    d = start_browser(timeout=5)
-    yield d
-    browser_mod.close_browser(d)
+    with short_tmpdir() as tmp:
+        with tmpdir_env(tmp):
+            d = start_browser(timeout=5)
+        yield d
+        browser_mod.close_browser(d)
 
 
 FAST = dict(settle=0.2, timeout=5)
@@ -55,15 +56,12 @@ def rows(df):
 EXPECTED = [(r["score"], r["text"], r["page"]) for r in review_site.expected_rows()]
 
 
-def profiles_left():
-    return set(glob.glob(os.path.join(tempfile.gettempdir(), "numrnn-chromium-*")))
-
-
 @browser
 def test_every_review_with_full_text_and_score(site):
-    before = profiles_left()
-    with pytest.warns(MissingRatingWarning, match="page 1, review 3: no rating"):
-        df = scrape_reviews(site, **FAST)
+    with private_tmpdir() as tmp:
+        with pytest.warns(MissingRatingWarning, match="page 1, review 3: no rating"):
+            df = scrape_reviews(site, **FAST)
+        assert list(tmp.iterdir()) == []  # the browser and its profile are gone
     assert rows(df) == EXPECTED
     assert list(df.columns) == COLUMNS
     expected = review_site.expected_rows()
@@ -75,7 +73,6 @@ def test_every_review_with_full_text_and_score(site):
     assert not df["truncated"].any()
     assert df["url"].str.endswith(("page=1", "page=2", "page=3")).all()
     assert "\n" in df.loc[0, "text"] and "😀" in df.loc[0, "text"] and '"' in df.loc[0, "text"]
-    assert profiles_left() == before  # the browser and its profile are gone
 
 
 @browser
@@ -146,12 +143,12 @@ def test_interruption_keeps_pages_and_resume_continues(site, driver, tmp_path):
         if page == 2:
             raise KeyboardInterrupt
 
-    before = profiles_left()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingRatingWarning)
-        with pytest.raises(KeyboardInterrupt):
-            scrape_reviews(site, output=out, progress=stop_after_two, **FAST)
-        assert profiles_left() == before  # closed on the error too
+        with private_tmpdir() as tmp:
+            with pytest.raises(KeyboardInterrupt):
+                scrape_reviews(site, output=out, progress=stop_after_two, **FAST)
+            assert list(tmp.iterdir()) == []  # closed on the error too
         saved = pd.read_csv(out, keep_default_na=False)
         assert rows(saved) == EXPECTED[:6]  # nothing read was lost
         df = scrape_reviews(site, output=out, resume=True, browser=driver, **FAST)

@@ -1,19 +1,25 @@
 """The faults of a live review site (issue 16, failures 1-10), each in real headless Chromium
 against the demo site's fault options (numrnn.scraper.demo_site) or a silent server."""
 
-import contextlib
 import json
 import os
 import re
 import signal
 import stat
-import tempfile
 import uuid
 import warnings
 
 import pandas as pd
 import pytest
-from scraper_fixture_site import Cli, free_port, settle_processes, short_tmpdir, silent_server
+from scraper_fixture_site import (
+    Cli,
+    free_port,
+    private_tmpdir,
+    settle_processes,
+    short_tmpdir,
+    silent_server,
+    tmpdir_env,
+)
 
 from numrnn.scraper import (
     BrowserStartError,
@@ -48,30 +54,14 @@ def site(server):
     return f"http://127.0.0.1:{server.server_address[1]}/restaurant?page=1"
 
 
-@contextlib.contextmanager
-def private_tmpdir():
-    """TMPDIR (for the profiles of browsers started in this process) is a fresh short folder,
-    so a test can find and kill exactly the Chromium it started."""
-    with short_tmpdir() as tmp:
-        old = os.environ.get("TMPDIR")
-        os.environ["TMPDIR"] = str(tmp)
-        tempfile.tempdir = None
-        try:
-            yield tmp
-        finally:
-            if old is None:
-                os.environ.pop("TMPDIR")
-            else:
-                os.environ["TMPDIR"] = old
-            tempfile.tempdir = None
-
-
 @pytest.fixture(scope="module")
 def driver():
-    with private_tmpdir():
-        d = start_browser(timeout=5)
-    yield d
-    browser_mod.close_browser(d)
+    with short_tmpdir() as tmp:
+        with tmpdir_env(tmp):
+            d = start_browser(timeout=5)
+        yield d
+        browser_mod.close_browser(d)
+        assert list(tmp.iterdir()) == []
 
 
 @pytest.fixture
