@@ -1,21 +1,25 @@
 """numrnn.scraper against a local imitation of the 2018 TripAdvisor markup, in real Chromium."""
 
-import glob
 import json
 import os
+import select
 import subprocess
 import sys
-import tempfile
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from scraper_fixture_site import private_tmpdir, short_tmpdir, tmpdir_env
 
 from numrnn.scraper import (
+    COLUMNS,
     BrowserNotFoundError,
     MissingRatingWarning,
     SiteSelectors,
+    as_selectors,
     load_reviews,
+    read_urls_file,
     scores_to_labels,
     scrape_reviews,
     start_browser,
@@ -33,6 +37,18 @@ def site():
     server.shutdown()
 
 
+@pytest.fixture(scope="module")
+def driver():
+    with short_tmpdir() as tmp:
+        with tmpdir_env(tmp):
+            d = start_browser(timeout=5)
+        yield d
+        browser_mod.close_browser(d)
+
+
+FAST = dict(settle=0.2, timeout=5)
+
+
 def rows(df):
     return list(zip(df["score"], df["text"], df["page"]))
 
@@ -40,53 +56,52 @@ def rows(df):
 EXPECTED = [(r["score"], r["text"], r["page"]) for r in review_site.expected_rows()]
 
 
-def profiles_left():
-    return set(glob.glob(os.path.join(tempfile.gettempdir(), "numrnn-chromium-*")))
-
-
 @browser
 def test_every_review_with_full_text_and_score(site):
-    before = profiles_left()
-    with pytest.warns(MissingRatingWarning, match="page 1, review 3: no rating"):
-        df = scrape_reviews(site, timeout=5)
+    with private_tmpdir() as tmp:
+        with pytest.warns(MissingRatingWarning, match="page 1, review 3: no rating"):
+            df = scrape_reviews(site, **FAST)
+        assert list(tmp.iterdir()) == []  # the browser and its profile are gone
     assert rows(df) == EXPECTED
-    assert df.attrs == {"pages": 3, "skipped_without_rating": 1}
+    assert list(df.columns) == COLUMNS
+    expected = review_site.expected_rows()
+    for column in ("review_id", "date", "title", "user"):
+        assert df[column].tolist() == [r[column] for r in expected]
+    assert df.attrs == {"pages": 3, "skipped_without_rating": 1, "skipped_without_text": 0,
+                        "truncated": 0, "duplicates": 0, "retries": 0,
+                        "stopped_by": "last page"}
     assert not df["truncated"].any()
     assert df["url"].str.endswith(("page=1", "page=2", "page=3")).all()
     assert "\n" in df.loc[0, "text"] and "😀" in df.loc[0, "text"] and '"' in df.loc[0, "text"]
-    assert profiles_left() == before  # the browser and its profile are gone
 
 
 @browser
-def test_the_overlay_really_covers_a_more_link(site):
+def test_the_overlay_really_covers_a_more_link(site, driver):
     """The fixture must pose the problem the scraper solves: a plain click is intercepted."""
     from selenium.common.exceptions import ElementClickInterceptedException
     from selenium.webdriver.common.by import By
 
-    driver = start_browser()
-    try:
-        driver.get(site.replace("page=1", "page=2"))
-        link = driver.find_element(By.CSS_SELECTOR, '[data-reviewid="r5"] span.taLnk')
-        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", link)
-        with pytest.raises(ElementClickInterceptedException):
-            link.click()
-        # a browser passed in by the caller is used and left open
-        with pytest.warns(MissingRatingWarning):
-            df = scrape_reviews(site, max_pages=1, browser=driver)
-        assert len(df) == 3 and driver.current_url.endswith("page=1")
-    finally:
-        browser_mod.close_browser(driver)
+    driver.get(site.replace("page=1", "page=2"))
+    link = driver.find_element(By.CSS_SELECTOR, '[data-reviewid="r5"] span.taLnk')
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", link)
+    with pytest.raises(ElementClickInterceptedException):
+        link.click()
+    # a browser passed in by the caller is used and left open
+    with pytest.warns(MissingRatingWarning):
+        df = scrape_reviews(site, max_pages=1, browser=driver, **FAST)
+    assert len(df) == 3 and driver.current_url.endswith("page=1")
 
 
 @browser
-def test_a_text_that_cannot_be_expanded_is_never_returned_silently(site):
+def test_a_text_that_cannot_be_expanded_is_never_returned_silently(site, driver):
     from numrnn.scraper import TruncatedReviewWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        df = scrape_reviews(site + "&broken=1", max_pages=1, timeout=0.5)
+        df = scrape_reviews(site + "&broken=1", max_pages=1, browser=driver, settle=0.2,
+                            timeout=0.5)
     truncated = [str(w.message) for w in caught if w.category is TruncatedReviewWarning]
-    assert len(truncated) == 2 and "could not expand" in truncated[0]
+    assert len(truncated) == 2 and "its more-link is still there" in truncated[0]
     assert df["truncated"].tolist() == [True, False, True]
     full = {t for _, t, _ in EXPECTED}
     for text, cut in zip(df["text"], df["truncated"]):
@@ -95,21 +110,21 @@ def test_a_text_that_cannot_be_expanded_is_never_returned_silently(site):
 
 
 @browser
-def test_max_pages(site):
+def test_max_pages(site, driver):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingRatingWarning)
-        df = scrape_reviews(site, max_pages=2)
+        df = scrape_reviews(site, max_pages=2, browser=driver, **FAST)
     assert sorted(set(df["page"])) == [1, 2]
     assert rows(df) == EXPECTED[:6]
 
 
 @browser
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
-def test_csv_round_trip(site, tmp_path, encoding):
+def test_csv_round_trip(site, driver, tmp_path, encoding):
     out = tmp_path / "reviews.csv"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingRatingWarning)
-        df = scrape_reviews(site, output=out, encoding=encoding)
+        df = scrape_reviews(site, output=out, encoding=encoding, browser=driver, **FAST)
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8-sig")
     back = pd.read_csv(out, encoding=encoding, keep_default_na=False)
@@ -121,25 +136,25 @@ def test_csv_round_trip(site, tmp_path, encoding):
 
 
 @browser
-def test_interruption_keeps_pages_and_resume_continues(site, tmp_path):
+def test_interruption_keeps_pages_and_resume_continues(site, driver, tmp_path):
     out = tmp_path / "reviews.csv"
 
     def stop_after_two(page, n_page, total, url):
         if page == 2:
             raise KeyboardInterrupt
 
-    before = profiles_left()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingRatingWarning)
-        with pytest.raises(KeyboardInterrupt):
-            scrape_reviews(site, output=out, progress=stop_after_two)
-        assert profiles_left() == before  # closed on the error too
+        with private_tmpdir() as tmp:
+            with pytest.raises(KeyboardInterrupt):
+                scrape_reviews(site, output=out, progress=stop_after_two, **FAST)
+            assert list(tmp.iterdir()) == []  # closed on the error too
         saved = pd.read_csv(out, keep_default_na=False)
         assert rows(saved) == EXPECTED[:6]  # nothing read was lost
-        df = scrape_reviews(site, output=out, resume=True)
+        df = scrape_reviews(site, output=out, resume=True, browser=driver, **FAST)
     assert rows(df) == EXPECTED  # page 3 added, nothing twice
     assert rows(pd.read_csv(out, keep_default_na=False)) == EXPECTED
-    df = scrape_reviews(site, output=out, resume=True)  # nothing left to read
+    df = scrape_reviews(site, output=out, resume=True, browser=driver, **FAST)  # none left
     assert rows(df) == EXPECTED and df.attrs["pages"] == 0
 
 
@@ -147,7 +162,8 @@ def test_interruption_keeps_pages_and_resume_continues(site, tmp_path):
 def test_command_line(site, tmp_path):
     out = tmp_path / "out.csv"
     result = subprocess.run([sys.executable, "-m", "numrnn.scraper", site, "-o", str(out),
-                             "--delay", "0"], capture_output=True, text=True, timeout=300,
+                             "--delay", "0", "--settle", "0.2"], capture_output=True,
+                            text=True, timeout=300,
                             check=False)
     assert result.returncode == 0, result.stderr
     assert "page   3:   2 reviews  (total 8" in result.stdout
@@ -157,14 +173,14 @@ def test_command_line(site, tmp_path):
 
 
 @browser
-def test_custom_selectors_file(site, tmp_path):
+def test_custom_selectors_file(site, driver, tmp_path):
     path = tmp_path / "sel.json"
     path.write_text(json.dumps({"text": "div.entry p", "next_page": "div.pagination a.next"}))
     selectors = SiteSelectors.from_json(path)
     assert selectors.review == "div.review-container"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingRatingWarning)
-        df = scrape_reviews(site, selectors=selectors, max_pages=1)
+        df = scrape_reviews(site, selectors=selectors, max_pages=1, browser=driver, **FAST)
     assert rows(df) == EXPECTED[:3]
 
 
@@ -231,3 +247,86 @@ def test_scores_to_labels():
     assert scores_to_labels([3, 4], threshold=4).tolist() == [0, 1]
     with pytest.raises(TypeError, match="scores has dtype"):
         scores_to_labels(["a"])
+
+
+EXAMPLE_SELECTORS = Path(__file__).resolve().parents[1] / "examples" / "review_selectors.json"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "api" / "scraper.md"
+
+
+def test_example_selector_file_is_valid_and_shown_in_the_docs():
+    data = json.loads(EXAMPLE_SELECTORS.read_text(encoding="utf-8"))
+    assert as_selectors(EXAMPLE_SELECTORS).to_dict() == {**SiteSelectors().to_dict(), **data}
+    docs = DOCS.read_text(encoding="utf-8")
+    block = docs.split("```json\n", 1)[1].split("```", 1)[0]
+    assert json.loads(block) == data
+    for rule in ("searched inside each review", "first match", "aria-disabled", "Exit codes"):
+        assert rule in docs
+
+
+def test_presets_and_selector_errors(tmp_path):
+    assert as_selectors("tripadvisor-2018") == SiteSelectors()
+    assert as_selectors("tripadvisor-2020s").review == "div[data-reviewid]"
+    assert as_selectors({"text": "q"}).text == "q"
+    with pytest.raises(ValueError, match=r"neither a preset \(tripadvisor-2018, "
+                       r"tripadvisor-2020s\) nor an existing JSON file"):
+        as_selectors("tripadvisor-1999")
+    with pytest.raises(TypeError, match="selectors has type int; accepted: SiteSelectors, dict"):
+        as_selectors(3)
+    with pytest.raises(TypeError, match=r"selector 'text' is 3 \(int\)"):
+        as_selectors({"text": 3})
+    with pytest.raises(ValueError, match=r"unknown selector\(s\) \['texts'\]"):
+        scrape_reviews("http://127.0.0.1:9/", selectors={"texts": "p"},
+                       chromium="/nonexistent/chromium")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{oops")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        as_selectors(bad)
+
+
+def test_urls_file(tmp_path):
+    path = tmp_path / "urls.txt"
+    path.write_text("# comment\nhttp://a/restaurant/1?page=1\n식당 이름 http://b/x.html\n"
+                    "http://a/restaurant/1?page=2\n", encoding="utf-8")
+    assert read_urls_file(path) == {"restaurant_1": "http://a/restaurant/1?page=1",
+                                    "식당 이름": "http://b/x.html",
+                                    "restaurant_1-2": "http://a/restaurant/1?page=2"}
+    path.write_text("name ftp://x\n")
+    with pytest.raises(ValueError, match="line 1: 'ftp://x' is not an http"):
+        read_urls_file(path)
+
+
+def test_demo_site_help_and_start_line_unbuffered(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    result = subprocess.run([sys.executable, "-m", "numrnn.scraper.demo_site", "--help"],
+                            capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert result.returncode == 0 and "--port" in result.stdout
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "numrnn.scraper.demo_site", "--port",
+                             str(port)], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        assert ready, "no start-up line: is it flushed?"
+        line = proc.stdout.readline()
+        assert line.startswith(f"serving http://127.0.0.1:{port}/restaurant?page=1 ")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@browser
+def test_check_selectors_command(site, capsys):
+    from numrnn.scraper.__main__ import main
+
+    assert main(["--check-selectors", site]) == 0
+    out = capsys.readouterr().out
+    assert "review 'div.review-container': 4" in out
+    assert "rating 'span.ui_bubble_rating': 3 in the page, in 3 reviews" in out
+    assert "sample text: '정말 맛있어요!" in out
