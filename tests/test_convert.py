@@ -267,20 +267,42 @@ def keras_file(tmp_path):
     return model, tmp_path / "m.keras"
 
 
-def test_keras3_hard_sigmoid_is_refused(keras_file, tmp_path):
-    _, path = keras_file
+def test_keras3_hard_sigmoid_means_x_over_6(keras_file, tmp_path):
+    """A Keras 3 file's hard_sigmoid is clip(x/6 + 0.5, 0, 1): numrnn's 'hard_sigmoid_keras3'."""
+    model, path = keras_file
 
     def use_hard_sigmoid(layers):
         layers[2]["config"]["recurrent_activation"] = "hard_sigmoid"
+        layers[3]["config"]["activation"] = "hard_sigmoid"
 
     _edit_keras(path, tmp_path / "hs.keras", use_hard_sigmoid)
-    with pytest.raises(ValueError, match=r"Keras 3's hard_sigmoid computes clip\(x/6"):
-        convert.from_keras(tmp_path / "hs.keras")
+    loaded = convert.from_keras(tmp_path / "hs.keras")
+    lstm, dense = loaded.layers[1], loaded.layers[2]
+    assert lstm.recurrent_activation.name == dense.activation.name == "hard_sigmoid_keras3"
+    # the formula, independently: one LSTM step, then the Dense layer
+    x = _ids()[:, :1]
+    e = loaded.layers[0].params["embeddings"][x[:, 0]]
+    z = e @ lstm.params["kernel"] + lstm.params["bias"]
+    hs3 = np.clip(z / 6 + 0.5, 0, 1)
+    i, c, o = hs3[:, :2], np.tanh(z[:, 4:6]), hs3[:, 6:]
+    h1 = o * np.tanh(i * c)
+    y = np.clip((h1 @ dense.params["kernel"] + dense.params["bias"]) / 6 + 0.5, 0, 1)
+    short = Sequential([Embedding(11, 3, input_length=1),
+                        LSTM(2, recurrent_activation="hard_sigmoid_keras3"),
+                        Dense(1, activation="hard_sigmoid_keras3")])
+    short.set_weights(loaded.get_weights())
+    np.testing.assert_allclose(short.predict(x), y, rtol=1e-5, atol=1e-6)
+    # and back: numrnn's hard_sigmoid_keras3 is written as Keras 3's hard_sigmoid
+    convert.save_keras(loaded, tmp_path / "again.keras")
+    with zipfile.ZipFile(tmp_path / "again.keras") as z:
+        layers = json.loads(z.read("config.json"))["config"]["layers"]
+    assert layers[2]["config"]["recurrent_activation"] == "hard_sigmoid"
+    assert layers[3]["config"]["activation"] == "hard_sigmoid"
 
 
 def test_save_keras_refuses_keras2_hard_sigmoid(tmp_path):
     model = Sequential([LSTM(2, input_shape=(3, 2), recurrent_activation="hard_sigmoid")])
-    with pytest.raises(ValueError, match="hard_sigmoid"):
+    with pytest.raises(ValueError, match=r"Keras 3 has no built-in for it"):
         convert.save_keras(model, tmp_path / "x.keras")
     assert not (tmp_path / "x.keras").exists()
     convert.save_keras_weights(model, tmp_path / "x.weights.h5")  # weights alone are fine

@@ -119,19 +119,37 @@ def test_numrnn_model_opens_in_keras(keras, name, tmp_path):
         np.testing.assert_allclose(km.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
 
 
-def test_keras3_hard_sigmoid_file_is_refused(keras, tmp_path):
-    km = keras.Sequential([keras.Input((T, 2)), keras.layers.LSTM(2,
-                           recurrent_activation="hard_sigmoid")])
+def test_keras3_hard_sigmoid_both_ways(keras, tmp_path):
+    """Keras 3's hard_sigmoid (x/6 + 0.5) opens as numrnn's 'hard_sigmoid_keras3' and is
+    written back as Keras 3's 'hard_sigmoid'; numrnn's 'hard_sigmoid' (Keras 2's) is refused."""
+    L = keras.layers
+    km = keras.Sequential([keras.Input((T, 2)),
+                           L.LSTM(3, recurrent_activation="hard_sigmoid", return_sequences=True),
+                           L.GRU(2, recurrent_activation="hard_sigmoid"),
+                           L.Dense(2, activation="hard_sigmoid")])
+    rng = np.random.default_rng(4)
+    km.set_weights([3 * w + rng.normal(0, 1, w.shape) for w in km.get_weights()])  # gates clip
     km.save(tmp_path / "hs.keras")
-    with pytest.raises(ValueError, match="Keras 3's hard_sigmoid"):
-        convert.from_keras(tmp_path / "hs.keras")
+    x = rng.normal(0, 2, (8, T, 2)).astype(np.float32)
+    expected = km.predict(x, verbose=0)
+    net = convert.from_keras(tmp_path / "hs.keras")
+    assert net.layers[0].recurrent_activation.name == "hard_sigmoid_keras3"
+    np.testing.assert_allclose(net.predict(x), expected, rtol=1e-5, atol=1e-6)
+    convert.save_keras(net, tmp_path / "back.keras")
+    back = keras.models.load_model(tmp_path / "back.keras")
+    assert back.layers[0].get_config()["recurrent_activation"] == "hard_sigmoid"
+    np.testing.assert_allclose(back.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    keras2_gates = Sequential([LSTM(3, input_shape=(T, 2), recurrent_activation="hard_sigmoid")])
+    with pytest.raises(ValueError, match="Keras 3 has no built-in"):
+        convert.save_keras(keras2_gates, tmp_path / "k2.keras")
+    assert not (tmp_path / "k2.keras").exists()
 
 
-def test_keras3_dropout_layer_is_named(keras, tmp_path):
+def test_keras3_unsupported_layer_is_named(keras, tmp_path):
     km = keras.Sequential([keras.Input((T,), dtype="int32"), keras.layers.Embedding(V, 4),
-                           keras.layers.Dropout(0.5), keras.layers.LSTM(2)])
+                           keras.layers.LayerNormalization(), keras.layers.LSTM(2)])
     km.save(tmp_path / "d.keras")
-    with pytest.raises(ValueError, match="'Dropout' is not supported"):
+    with pytest.raises(ValueError, match="'LayerNormalization' is not supported"):
         convert.from_keras(tmp_path / "d.keras")
 
 

@@ -45,15 +45,23 @@ def _models():
             SimpleRNN(3, input_shape=(None, 4), return_sequences=True),
             LSTM(2, recurrent_activation="hard_sigmoid", go_backwards=True),
             Dense(3, activation="softmax")]),
+        "hard_sigmoid_keras3": lambda: Sequential([
+            GRU(3, input_shape=(None, 4), recurrent_activation="hard_sigmoid_keras3",
+                return_sequences=True),
+            LSTM(2, recurrent_activation="hard_sigmoid_keras3"),
+            Dense(2, activation="hard_sigmoid_keras3")]),
     }
+
+
+FLOAT_INPUT = ("float_input", "hard_sigmoid_keras3")
 
 
 @pytest.mark.parametrize("name", list(_models()))
 def test_onnx_runtime_matches_predict(name, tmp_path):
-    model = _randomize(_models()[name]())
+    model = _randomize(_models()[name](), 1.5)  # large enough for hard sigmoids to clip
     rng = np.random.default_rng(2)
     for batch in (1, 7):  # the batch dimension is dynamic
-        if name == "float_input":
+        if name in FLOAT_INPUT:
             x = rng.normal(size=(batch, 9, 4)).astype(np.float32)
         else:
             x = rng.integers(0, V, (batch, MAXLEN)).astype(np.int64)

@@ -162,7 +162,9 @@ def _rnn_from(r: ConfigReader, gates: bool) -> dict:
               "return_sequences": bool(r.take("return_sequences", False)),
               "go_backwards": bool(r.take("go_backwards", False))}
     if gates:
-        kwargs["recurrent_activation"] = r.activation("recurrent_activation", "hard_sigmoid")
+        # absent: the layer's default in that Keras (2.1: hard_sigmoid; 3: sigmoid)
+        default = "sigmoid" if r.major >= 3 else "hard_sigmoid"
+        kwargs["recurrent_activation"] = r.activation("recurrent_activation", default)
     r.require("return_state", (False,))
     r.require("stateful", (False,))
     r.require("time_major", (False,))

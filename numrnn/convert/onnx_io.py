@@ -11,7 +11,8 @@ Recurrent layers become ONNX's own LSTM / GRU / RNN operators, run time-major
   f = recurrent_activation, g = h = activation (so LSTM(1, activation='sigmoid') is exact);
 * GRU: ONNX's z, r, h is Keras' order; ``reset_after=True`` is ``linear_before_reset=1``;
 * biases: ONNX's B holds the input bias then the recurrent bias (Keras' single bias, zeros);
-* Keras 2's hard_sigmoid is ONNX's HardSigmoid with alpha=0.2, beta=0.5;
+* Keras 2's hard_sigmoid is ONNX's HardSigmoid with alpha=0.2, beta=0.5, Keras 3's
+  (numrnn's 'hard_sigmoid_keras3') alpha=1/6, beta=0.5;
 * go_backwards: the input is reversed in time first (Keras returns the sequence in that
   processing order, ONNX's ``direction='reverse'`` would not).
 
@@ -43,11 +44,13 @@ _ACTIVATIONS: dict[str, tuple[str | None, dict]] = {
     "relu": ("Relu", {}),
     "softplus": ("Softplus", {}),
     "hard_sigmoid": ("HardSigmoid", {"alpha": 0.2, "beta": 0.5}),
+    "hard_sigmoid_keras3": ("HardSigmoid", {"alpha": 1.0 / 6.0, "beta": 0.5}),
     "softmax": ("Softmax", {"axis": -1}),
 }
 # activations the ONNX recurrent operators take (names as in their ``activations`` list)
 _RNN_ACTIVATIONS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu",
-                    "softplus": "Softplus", "hard_sigmoid": "HardSigmoid"}
+                    "softplus": "Softplus", "hard_sigmoid": "HardSigmoid",
+                    "hard_sigmoid_keras3": "HardSigmoid"}
 
 
 class _Graph:
@@ -108,9 +111,9 @@ def _rnn_activations(layer, names: list[str]) -> dict:
                              f"ONNX recurrent operators take; supported: "
                              f"{', '.join(_RNN_ACTIVATIONS)}")
         acts.append(_RNN_ACTIVATIONS[n])
-        if n == "hard_sigmoid":  # ONNX Runtime consumes alpha/beta only for these
-            alphas.append(0.2)
-            betas.append(0.5)
+        if _RNN_ACTIVATIONS[n] == "HardSigmoid":  # ONNX Runtime consumes alpha/beta only here
+            alphas.append(_ACTIVATIONS[n][1]["alpha"])
+            betas.append(_ACTIVATIONS[n][1]["beta"])
     attrs: dict = {"activations": acts}
     if alphas:
         attrs |= {"activation_alpha": alphas, "activation_beta": betas}
