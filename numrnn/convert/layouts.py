@@ -123,9 +123,10 @@ def activation_to_keras3(name: str, where: str) -> str:
 
 # ---- names that depend on the architecture only -----------------------------------------
 def snake_case(class_name: str) -> str:
-    """``SimpleRNN`` -> ``simple_rnn``, as Keras names things."""
+    """``SimpleRNN`` -> ``simple_rnn``, ``SpatialDropout1D`` -> ``spatial_dropout1d``, as
+    Keras names things."""
     s = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", class_name)
-    return re.sub("([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+    return re.sub("([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 def numbered_names(class_names: list[str]) -> list[str]:
