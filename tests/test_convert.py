@@ -10,7 +10,25 @@ import pytest
 
 from numrnn import convert
 from numrnn.convert import layouts
-from numrnn.layers import GRU, LSTM, Dense, Embedding, Flatten, SimpleRNN
+from numrnn.layers import (
+    GRU,
+    LSTM,
+    Activation,
+    Bidirectional,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
+    Masking,
+    Permute,
+    RepeatVector,
+    Reshape,
+    SimpleRNN,
+    SpatialDropout1D,
+    TimeDistributed,
+)
 from numrnn.models import Sequential
 
 h5py = pytest.importorskip("h5py", reason="numrnn[convert] (h5py) is not installed")
@@ -48,6 +66,19 @@ def _models():
                                              SimpleRNN(2, return_sequences=True), LSTM(2)]),
         "float_input": lambda: Sequential([LSTM(3, input_shape=(6, 2), use_bias=False),
                                            Dense(2, activation="tanh")]),
+        "wrappers": lambda: Sequential([
+            Embedding(11, 3, input_length=6), Dropout(0.2, noise_shape=(None, 1, 3), seed=1),
+            SpatialDropout1D(0.1), Bidirectional(LSTM(2, return_sequences=True)),
+            TimeDistributed(Dense(3)), Activation("hard_sigmoid_keras3"),
+            Bidirectional(GRU(2, reset_after=False), merge_mode="ave"), Dense(1)]),
+        "shapes": lambda: Sequential([
+            Permute((2, 1), input_shape=(6, 2)), Reshape((6, 2)), Masking(0.0),
+            Bidirectional(SimpleRNN(2), merge_mode="mul"), RepeatVector(3),
+            Bidirectional(LSTM(2, return_sequences=True), merge_mode="sum"),
+            GlobalMaxPooling1D(), Dense(2)]),
+        "masked_pooling": lambda: Sequential([
+            Embedding(11, 3, mask_zero=True), LSTM(2, return_sequences=True),
+            GlobalAveragePooling1D(), Dense(1)]),
     }
 
 
@@ -115,8 +146,9 @@ def test_layout_permutations():
 def test_torch_state_dict_round_trip(name):
     model = _randomize(_built(name))
     x = _input(model)
-    if name in ("lstm_sigmoid", "gru_before", "simple_masked"):
-        with pytest.raises(ValueError, match="another function"):
+    if name in ("lstm_sigmoid", "gru_before", "simple_masked", "wrappers", "shapes",
+                "masked_pooling"):
+        with pytest.raises(ValueError, match="another function|no PyTorch mapping"):
             convert.torch_state_dict(model)
         return
     sd = convert.torch_state_dict(model)
@@ -168,6 +200,13 @@ def test_load_torch_state_dict_accepts_array_likes():
 
 
 # ---- Keras files written and read by numrnn ---------------------------------------------
+def _nameless(config):
+    """A layer config without the names (wrapped layers' included), which may differ."""
+    if isinstance(config, dict):
+        return {k: _nameless(v) for k, v in config.items() if k != "name"}
+    return config
+
+
 @pytest.mark.parametrize("name", list(_models()))
 def test_keras_files_round_trip(name, tmp_path):
     model = _randomize(_built(name))
@@ -175,6 +214,8 @@ def test_keras_files_round_trip(name, tmp_path):
     convert.save_keras(model, tmp_path / "m.keras")
     again = convert.from_keras(tmp_path / "m.keras")
     assert [type(a) for a in again.layers] == [type(b) for b in model.layers]
+    assert [_nameless(a.get_config()) for a in again.layers] == [
+        _nameless(b.get_config()) for b in model.layers]
     np.testing.assert_array_equal(again.predict(x), model.predict(x))
     for fname in ("m.weights.h5", "m.h5"):
         convert.save_keras_weights(model, tmp_path / fname)
@@ -267,20 +308,42 @@ def keras_file(tmp_path):
     return model, tmp_path / "m.keras"
 
 
-def test_keras3_hard_sigmoid_is_refused(keras_file, tmp_path):
-    _, path = keras_file
+def test_keras3_hard_sigmoid_means_x_over_6(keras_file, tmp_path):
+    """A Keras 3 file's hard_sigmoid is clip(x/6 + 0.5, 0, 1): numrnn's 'hard_sigmoid_keras3'."""
+    model, path = keras_file
 
     def use_hard_sigmoid(layers):
         layers[2]["config"]["recurrent_activation"] = "hard_sigmoid"
+        layers[3]["config"]["activation"] = "hard_sigmoid"
 
     _edit_keras(path, tmp_path / "hs.keras", use_hard_sigmoid)
-    with pytest.raises(ValueError, match=r"Keras 3's hard_sigmoid computes clip\(x/6"):
-        convert.from_keras(tmp_path / "hs.keras")
+    loaded = convert.from_keras(tmp_path / "hs.keras")
+    lstm, dense = loaded.layers[1], loaded.layers[2]
+    assert lstm.recurrent_activation.name == dense.activation.name == "hard_sigmoid_keras3"
+    # the formula, independently: one LSTM step, then the Dense layer
+    x = _ids()[:, :1]
+    e = loaded.layers[0].params["embeddings"][x[:, 0]]
+    z = e @ lstm.params["kernel"] + lstm.params["bias"]
+    hs3 = np.clip(z / 6 + 0.5, 0, 1)
+    i, c, o = hs3[:, :2], np.tanh(z[:, 4:6]), hs3[:, 6:]
+    h1 = o * np.tanh(i * c)
+    y = np.clip((h1 @ dense.params["kernel"] + dense.params["bias"]) / 6 + 0.5, 0, 1)
+    short = Sequential([Embedding(11, 3, input_length=1),
+                        LSTM(2, recurrent_activation="hard_sigmoid_keras3"),
+                        Dense(1, activation="hard_sigmoid_keras3")])
+    short.set_weights(loaded.get_weights())
+    np.testing.assert_allclose(short.predict(x), y, rtol=1e-5, atol=1e-6)
+    # and back: numrnn's hard_sigmoid_keras3 is written as Keras 3's hard_sigmoid
+    convert.save_keras(loaded, tmp_path / "again.keras")
+    with zipfile.ZipFile(tmp_path / "again.keras") as z:
+        layers = json.loads(z.read("config.json"))["config"]["layers"]
+    assert layers[2]["config"]["recurrent_activation"] == "hard_sigmoid"
+    assert layers[3]["config"]["activation"] == "hard_sigmoid"
 
 
 def test_save_keras_refuses_keras2_hard_sigmoid(tmp_path):
     model = Sequential([LSTM(2, input_shape=(3, 2), recurrent_activation="hard_sigmoid")])
-    with pytest.raises(ValueError, match="hard_sigmoid"):
+    with pytest.raises(ValueError, match=r"Keras 3 has no built-in for it"):
         convert.save_keras(model, tmp_path / "x.keras")
     assert not (tmp_path / "x.keras").exists()
     convert.save_keras_weights(model, tmp_path / "x.weights.h5")  # weights alone are fine
@@ -297,6 +360,9 @@ def test_inference_changing_settings_are_refused(keras_file, tmp_path, setting, 
 
     def edit(layers):
         layers[2]["config"][setting] = value
+        if setting == "zero_output_for_mask":  # it matters only for masked sequences
+            layers[1]["config"]["mask_zero"] = True
+            layers[2]["config"]["return_sequences"] = True
 
     _edit_keras(path, tmp_path / "bad.keras", edit)
     with pytest.raises(ValueError, match=message) as info:

@@ -7,7 +7,25 @@ import numpy as np
 import pytest
 
 from numrnn import convert
-from numrnn.layers import GRU, LSTM, Dense, Embedding, Flatten, SimpleRNN
+from numrnn.layers import (
+    GRU,
+    LSTM,
+    Activation,
+    Bidirectional,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
+    Masking,
+    Permute,
+    RepeatVector,
+    Reshape,
+    SimpleRNN,
+    SpatialDropout1D,
+    TimeDistributed,
+)
 from numrnn.models import Sequential
 
 pytestmark = pytest.mark.convert
@@ -119,19 +137,128 @@ def test_numrnn_model_opens_in_keras(keras, name, tmp_path):
         np.testing.assert_allclose(km.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
 
 
-def test_keras3_hard_sigmoid_file_is_refused(keras, tmp_path):
-    km = keras.Sequential([keras.Input((T, 2)), keras.layers.LSTM(2,
-                           recurrent_activation="hard_sigmoid")])
+# ---- the layer kinds beyond the tutorial's: one tiny model per group, both directions ----
+def _keras_kinds(keras, name):
+    L = keras.layers
+    return {
+        "wrappers": [keras.Input((T,), dtype="int32"), L.Embedding(V, 4), L.Dropout(0.3),
+                     L.SpatialDropout1D(0.2),
+                     L.Bidirectional(L.LSTM(3, return_sequences=True)),
+                     L.TimeDistributed(L.Dense(4)), L.Activation("tanh"),
+                     L.Bidirectional(L.GRU(2), merge_mode="sum"), L.Dense(1)],
+        "shapes": [keras.Input((T, 2)), L.Permute((2, 1)), L.Reshape((T, 2)), L.Masking(0.5),
+                   L.Bidirectional(L.SimpleRNN(3), merge_mode="mul"), L.RepeatVector(4),
+                   L.Bidirectional(L.LSTM(2, return_sequences=True), merge_mode="ave"),
+                   L.GlobalMaxPooling1D(), L.Dense(2, activation="softmax")],
+        "masked_pooling": [keras.Input((T,), dtype="int32"), L.Embedding(V, 4, mask_zero=True),
+                           L.TimeDistributed(L.Dense(3)),
+                           L.GRU(3, reset_after=False, return_sequences=True),
+                           L.GlobalAveragePooling1D(), L.Dense(1)],
+    }[name]
+
+
+def _numrnn_kinds(name):
+    if name == "wrappers":
+        return Sequential([Embedding(V, 4, input_length=T), Dropout(0.3), SpatialDropout1D(0.2),
+                           Bidirectional(LSTM(3, return_sequences=True)),
+                           TimeDistributed(Dense(4)), Activation("tanh"),
+                           Bidirectional(GRU(2), merge_mode="sum"), Dense(1)])
+    if name == "shapes":
+        return Sequential([Permute((2, 1), input_shape=(T, 2)), Reshape((T, 2)), Masking(0.5),
+                           Bidirectional(SimpleRNN(3), merge_mode="mul"), RepeatVector(4),
+                           Bidirectional(LSTM(2, return_sequences=True), merge_mode="ave"),
+                           GlobalMaxPooling1D(), Dense(2, activation="softmax")])
+    return Sequential([Embedding(V, 4, input_length=T, mask_zero=True),
+                       TimeDistributed(Dense(3)), GRU(3, reset_after=False, return_sequences=True),
+                       GlobalAveragePooling1D(), Dense(1)])
+
+
+def _kinds_input(name):
+    rng = np.random.default_rng(6)
+    if name == "shapes":
+        x = rng.normal(size=(8, T, 2)).astype(np.float32)
+        x[:3, :5] = 0.5  # masked steps
+        return x
+    return _data(8)[0]
+
+
+@pytest.mark.parametrize("name", ["wrappers", "shapes", "masked_pooling"])
+def test_more_layer_kinds_both_ways(keras, name, tmp_path):
+    x = _kinds_input(name)
+    rng = np.random.default_rng(8)
+    km = keras.Sequential(_keras_kinds(keras, name))
+    km.set_weights([w + rng.normal(0, 0.5, w.shape) for w in km.get_weights()])
+    km.save(tmp_path / "k.keras")
+    km.save(tmp_path / "k.h5")
+    km.save_weights(tmp_path / "k.weights.h5")
+    expected = km.predict(x, verbose=0)
+    for fname in ("k.keras", "k.h5"):
+        net = convert.from_keras(tmp_path / fname)
+        np.testing.assert_allclose(net.predict(x), expected, rtol=1e-5, atol=1e-6)
+    fresh = _numrnn_kinds(name)
+    convert.load_keras_weights(fresh, tmp_path / "k.weights.h5")
+    np.testing.assert_allclose(fresh.predict(x), expected, rtol=1e-5, atol=1e-6)
+    # numrnn -> Keras
+    net = _numrnn_kinds(name)
+    net.set_weights([w + rng.normal(0, 0.5, w.shape).astype(w.dtype)
+                     for w in net.get_weights()])
+    ours = net.predict(x)
+    convert.save_keras(net, tmp_path / "n.keras")
+    back = keras.models.load_model(tmp_path / "n.keras")
+    np.testing.assert_allclose(back.predict(x, verbose=0), ours, rtol=1e-5, atol=1e-6)
+    for fname in ("n.weights.h5", "n.h5"):
+        convert.save_keras_weights(net, tmp_path / fname)
+        km.load_weights(tmp_path / fname)
+        np.testing.assert_allclose(km.predict(x, verbose=0), ours, rtol=1e-5, atol=1e-6)
+
+
+def test_masked_bidirectional_sequences_are_refused(keras, tmp_path):
+    """Keras' Bidirectional zeroes masked steps of its returned sequence; numrnn's repeats
+    the last output, so that combination is refused both ways."""
+    L = keras.layers
+    km = keras.Sequential([keras.Input((T,), dtype="int32"), L.Embedding(V, 4, mask_zero=True),
+                           L.Bidirectional(L.GRU(2, return_sequences=True)), L.GRU(1)])
+    km.save(tmp_path / "b.keras")
+    with pytest.raises(ValueError, match="Bidirectional outputs zeros at masked steps"):
+        convert.from_keras(tmp_path / "b.keras")
+    net = Sequential([Embedding(V, 4, input_length=T, mask_zero=True),
+                      Bidirectional(GRU(2, return_sequences=True)), GRU(1)])
+    with pytest.raises(ValueError, match="receives a mask"):
+        convert.save_keras(net, tmp_path / "n.keras")
+    assert not (tmp_path / "n.keras").exists()
+
+
+def test_keras3_hard_sigmoid_both_ways(keras, tmp_path):
+    """Keras 3's hard_sigmoid (x/6 + 0.5) opens as numrnn's 'hard_sigmoid_keras3' and is
+    written back as Keras 3's 'hard_sigmoid'; numrnn's 'hard_sigmoid' (Keras 2's) is refused."""
+    L = keras.layers
+    km = keras.Sequential([keras.Input((T, 2)),
+                           L.LSTM(3, recurrent_activation="hard_sigmoid", return_sequences=True),
+                           L.GRU(2, recurrent_activation="hard_sigmoid"),
+                           L.Dense(2, activation="hard_sigmoid")])
+    rng = np.random.default_rng(4)
+    km.set_weights([3 * w + rng.normal(0, 1, w.shape) for w in km.get_weights()])  # gates clip
     km.save(tmp_path / "hs.keras")
-    with pytest.raises(ValueError, match="Keras 3's hard_sigmoid"):
-        convert.from_keras(tmp_path / "hs.keras")
+    x = rng.normal(0, 2, (8, T, 2)).astype(np.float32)
+    expected = km.predict(x, verbose=0)
+    net = convert.from_keras(tmp_path / "hs.keras")
+    assert net.layers[0].recurrent_activation.name == "hard_sigmoid_keras3"
+    np.testing.assert_allclose(net.predict(x), expected, rtol=1e-5, atol=1e-6)
+    convert.save_keras(net, tmp_path / "back.keras")
+    back = keras.models.load_model(tmp_path / "back.keras")
+    assert back.layers[0].get_config()["recurrent_activation"] == "hard_sigmoid"
+    np.testing.assert_allclose(back.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    keras2_gates = Sequential([LSTM(3, input_shape=(T, 2), recurrent_activation="hard_sigmoid")])
+    with pytest.raises(ValueError, match="Keras 3 has no built-in"):
+        convert.save_keras(keras2_gates, tmp_path / "k2.keras")
+    assert not (tmp_path / "k2.keras").exists()
 
 
-def test_keras3_dropout_layer_is_named(keras, tmp_path):
+def test_keras3_unsupported_layer_is_named(keras, tmp_path):
     km = keras.Sequential([keras.Input((T,), dtype="int32"), keras.layers.Embedding(V, 4),
-                           keras.layers.Dropout(0.5), keras.layers.LSTM(2)])
+                           keras.layers.LayerNormalization(), keras.layers.LSTM(2)])
     km.save(tmp_path / "d.keras")
-    with pytest.raises(ValueError, match="'Dropout' is not supported"):
+    with pytest.raises(ValueError, match="'LayerNormalization' is not supported"):
         convert.from_keras(tmp_path / "d.keras")
 
 

@@ -6,7 +6,17 @@ import pytest
 
 from numrnn import convert
 from numrnn.convert.layouts import numbered_names
-from numrnn.layers import GRU, LSTM, Dense, Embedding, Flatten, SimpleRNN
+from numrnn.layers import (
+    GRU,
+    LSTM,
+    Bidirectional,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    SimpleRNN,
+    SpatialDropout1D,
+)
 from numrnn.models import Sequential
 
 pytestmark = pytest.mark.convert
@@ -30,11 +40,14 @@ class Mirror(nn.Module):
             elif kind == "Dense":
                 self.add_module(name, nn.Linear(layer.input_shape[-1], layer.units,
                                                 bias=layer.use_bias))
-            elif kind in ("SimpleRNN", "LSTM", "GRU"):
-                extra = {"nonlinearity": layer.activation.name} if kind == "SimpleRNN" else {}
-                cls = {"SimpleRNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}[kind]
-                self.add_module(name, cls(layer.input_shape[-1], layer.units, batch_first=True,
-                                          bias=layer.use_bias, **extra))
+            elif kind in ("SimpleRNN", "LSTM", "GRU", "Bidirectional"):
+                both = kind == "Bidirectional"
+                rnn = layer.forward_layer if both else layer
+                rnn_kind = type(rnn).__name__
+                extra = {"nonlinearity": rnn.activation.name} if rnn_kind == "SimpleRNN" else {}
+                cls = {"SimpleRNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}[rnn_kind]
+                self.add_module(name, cls(layer.input_shape[-1], rnn.units, batch_first=True,
+                                          bias=rnn.use_bias, bidirectional=both, **extra))
             self.steps.append((name, kind, getattr(layer, "return_sequences", False),
                                getattr(getattr(layer, "activation", None), "name", None)))
 
@@ -42,9 +55,15 @@ class Mirror(nn.Module):
         for name, kind, return_sequences, activation in self.steps:
             if kind == "Flatten":
                 x = x.flatten(1)
+            elif kind in ("Dropout", "SpatialDropout1D"):
+                pass  # identity at inference
             elif kind in ("SimpleRNN", "LSTM", "GRU"):
                 seq, _ = getattr(self, name)(x)
                 x = seq if return_sequences else seq[:, -1]
+            elif kind == "Bidirectional":  # [forward, backward]; final states from h_n
+                seq, h_n = getattr(self, name)(x)
+                h_n = h_n[0] if isinstance(h_n, tuple) else h_n  # LSTM: (h_n, c_n)
+                x = seq if return_sequences else torch.cat([h_n[0], h_n[1]], -1)
             else:
                 x = getattr(self, name)(x)
                 if kind == "Dense" and activation != "linear":
@@ -63,10 +82,14 @@ def _model(name):
         "gru": [GRU(3, return_sequences=True), GRU(2), Dense(1, activation="sigmoid")],
         "rnn": [SimpleRNN(3, activation="relu", return_sequences=True),
                 SimpleRNN(2, use_bias=False), Dense(3, activation="softmax"), Dense(1)],
+        "bidirectional": [Dropout(0.3), Bidirectional(LSTM(3, return_sequences=True)),
+                          SpatialDropout1D(0.2),
+                          Bidirectional(SimpleRNN(2, activation="relu", return_sequences=True)),
+                          Bidirectional(GRU(2)), Dense(1, activation="sigmoid")],
     }[name])
 
 
-NAMES = ["ff", "lstm32", "lstm4", "gru", "rnn"]
+NAMES = ["ff", "lstm32", "lstm4", "gru", "rnn", "bidirectional"]
 
 
 def _data(n=16):
@@ -75,6 +98,9 @@ def _data(n=16):
 
 
 def _flat_numrnn_grads(net, x, y):
+    for layer in net.layers:  # a training step would drop at random; compare without
+        if isinstance(layer, Dropout):
+            layer.rate = 0.0
     net.compile(optimizer="rmsprop", loss="binary_crossentropy" if name_is_prob(net) else "mse")
     _, grads = net.compute_gradients(net._prepare_x(x), y[:, None])
     return [g.to_dense() if hasattr(g, "to_dense") else g for g in grads]
@@ -111,7 +137,7 @@ def test_module_trained_in_torch_loads_into_numrnn(name):
     as_model.set_weights(grads)
     ours = convert.torch_state_dict(as_model)
     for key, g in theirs.items():
-        if key.endswith("bias_hh_l0") and not key.startswith("gru"):
+        if "bias_hh_l0" in key and not isinstance(getattr(module, key.split(".")[0]), nn.GRU):
             key = key.replace("bias_hh", "bias_ih")  # one Keras bias: both get dL/db
         np.testing.assert_allclose(ours[key], g, rtol=1e-4, atol=1e-6, err_msg=key)
 
@@ -135,6 +161,8 @@ def test_numrnn_model_loads_into_torch(name):
     (LSTM(2, recurrent_activation="hard_sigmoid"), "recurrent_activation='hard_sigmoid'"),
     (GRU(2, reset_after=False), "reset_after=False"),
     (GRU(2, go_backwards=True), "go_backwards=True"),
+    (Bidirectional(LSTM(2), merge_mode="sum"), "merge_mode='sum'"),
+    (Bidirectional(GRU(2, reset_after=False)), "reset_after=False"),
 ])
 def test_settings_pytorch_cannot_express_are_refused(layer, message):
     net = Sequential([Embedding(V, 4, input_length=T), layer])

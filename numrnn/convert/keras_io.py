@@ -138,7 +138,7 @@ def _file_weights(kf: _KerasFile, model: Sequential) -> Weights:
     for layer, name in zip(model.layers, keras3_names(model)):
         if layer.params:
             kind = keras_config.kind_of_layer(layer, kf.source)
-            out.append(_keras3_vars(kf.keras3_layers, name, kind.keras3_weight_paths))
+            out.append(_keras3_vars(kf.keras3_layers, name, kind.keras3_weight_paths(layer)))
     return out
 
 
@@ -224,11 +224,13 @@ def from_keras(path: str | os.PathLike) -> Sequential:
         major = layouts.keras_major(kf.version, kf.source)
         name, specs, input_shape = _layer_specs(kf.config, kf.source)
         model = Sequential(name=name)
+        masked = False
         for k, spec in enumerate(specs):
             layer = keras_config.layer_from_keras(
                 spec.get("class_name"), spec.get("config", {}), major, kf.source,
-                input_shape if k == 0 else None)
+                input_shape if k == 0 else None, masked)
             model.add(layer)
+            masked = keras_config.passes_mask(layer, masked)
         if not model.built:
             raise ValueError(f"{kf.source}: the model's input shape is not recorded, so "
                              "its weights cannot be placed")
@@ -287,10 +289,17 @@ def _write_keras3_weights(h5file, model: Sequential) -> None:
         g.create_group("vars").attrs["name"] = name
         if not layer.params:
             continue
-        sub = kind.keras3_weight_paths[0]
-        target = g.require_group(f"{sub}/vars") if sub else g["vars"]
-        for k, w in enumerate(layer.params.values()):
-            target.create_dataset(str(k), data=w)
+        # the arrays are split evenly over the paths (Bidirectional: forward, backward)
+        paths = kind.keras3_weight_paths(layer)
+        arrays = list(layer.params.values())
+        per = len(arrays) // len(paths)
+        for j, sub in enumerate(paths):
+            parts = sub.split("/") if sub else []
+            for depth in range(1, len(parts) + 1):  # Keras has a vars group at every level
+                g.require_group("/".join(parts[:depth]) + "/vars")
+            target = g[f"{sub}/vars"] if sub else g["vars"]
+            for k, w in enumerate(arrays[j * per:(j + 1) * per]):
+                target.create_dataset(str(k), data=w)
     h5file.create_group("vars").attrs["name"] = model.name
 
 
@@ -346,7 +355,8 @@ def save_keras(model: Sequential, path: str | os.PathLike) -> None:
     """
     h5py = _h5py()
     _check_model(model, "save_keras")
-    layers = [keras_config.layer_to_keras(layer, "save_keras") for layer in model.layers]
+    layers = [keras_config.layer_to_keras(layer, "save_keras", masked) for layer, masked
+              in zip(model.layers, keras_config.mask_reaches(model.layers))]
     first = model.layers[0]
     input_layer = {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
                    "config": {"batch_shape": list(first.input_shape),

@@ -63,10 +63,9 @@ def torch_to_keras(weight: np.ndarray, order: tuple[int, ...]) -> np.ndarray:
 
 
 # ---- activations whose meaning depends on the Keras version ------------------------------
-#: numrnn's name for Keras 3's hard_sigmoid, clip(x/6 + 0.5, 0, 1), once numrnn.activations
-#: has it (the name 'hard_sigmoid' keeps meaning Keras 2's clip(0.2x + 0.5, 0, 1)).
-#: None: not available yet, so a Keras 3 file that uses it is refused.
-KERAS3_HARD_SIGMOID: str | None = None
+#: numrnn's name for Keras 3's hard_sigmoid, clip(x/6 + 0.5, 0, 1) (`numrnn.activations`);
+#: the name 'hard_sigmoid' keeps meaning Keras 2's clip(0.2x + 0.5, 0, 1).
+KERAS3_HARD_SIGMOID = "hard_sigmoid_keras3"
 
 
 def keras_major(version: str | None, source: str) -> int:
@@ -96,31 +95,38 @@ def activation_from_keras(name: object, major: int, where: str) -> str:
         raise ValueError(f"{where}: activation {name!r} is not a built-in Keras activation; "
                          "numrnn reads activations given by name")
     if name == "hard_sigmoid" and major >= 3:
-        if KERAS3_HARD_SIGMOID is None:
-            raise ValueError(
-                f"{where}: Keras 3's hard_sigmoid computes clip(x/6 + 0.5, 0, 1), not Keras 2's "
-                "clip(0.2x + 0.5, 0, 1); numrnn has no activation for the Keras 3 definition yet")
         return KERAS3_HARD_SIGMOID
+    if name == KERAS3_HARD_SIGMOID:  # numrnn's own name never appears in a Keras file
+        raise ValueError(f"{where}: activation {name!r} is not a Keras activation")
     return name
 
 
 def activation_to_keras3(name: str, where: str) -> str:
-    """Keras 3's name for numrnn activation ``name``, or a ValueError if Keras 3 has none."""
+    """Keras 3's name for numrnn activation ``name``, or a ValueError if Keras 3 has none.
+
+    numrnn's 'hard_sigmoid_keras3' is Keras 3's 'hard_sigmoid'. numrnn's 'hard_sigmoid'
+    (Keras 2's clip(0.2x + 0.5, 0, 1)) has no Keras 3 built-in and is refused: writing it
+    as Keras 3's hard_sigmoid would compute another function, and rescaling the weights
+    (hs3(1.2 z) = hs2(z)) would make the file's weights disagree with the model's, so a
+    later ``load_weights`` of numrnn's weights would silently change the predictions.
+    """
     if name == "hard_sigmoid":
         raise ValueError(
-            f"{where}: numrnn's hard_sigmoid is Keras 2's clip(0.2x + 0.5, 0, 1); Keras 3's "
-            "'hard_sigmoid' is clip(x/6 + 0.5, 0, 1), so a Keras 3 file cannot express it "
-            "(save_keras_weights writes the weights alone)")
-    if KERAS3_HARD_SIGMOID is not None and name == KERAS3_HARD_SIGMOID:
+            f"{where}: numrnn's 'hard_sigmoid' is Keras 2's clip(0.2x + 0.5, 0, 1) and Keras 3 "
+            "has no built-in for it (Keras 3's 'hard_sigmoid' is clip(x/6 + 0.5, 0, 1)), so a "
+            "Keras 3 file cannot express this model; use 'sigmoid' or 'hard_sigmoid_keras3' "
+            "in numrnn, or save_keras_weights (weights alone) into a Keras model you build")
+    if name == KERAS3_HARD_SIGMOID:
         return "hard_sigmoid"
     return name
 
 
 # ---- names that depend on the architecture only -----------------------------------------
 def snake_case(class_name: str) -> str:
-    """``SimpleRNN`` -> ``simple_rnn``, as Keras names things."""
+    """``SimpleRNN`` -> ``simple_rnn``, ``SpatialDropout1D`` -> ``spatial_dropout1d``, as
+    Keras names things."""
     s = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", class_name)
-    return re.sub("([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+    return re.sub("([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 def numbered_names(class_names: list[str]) -> list[str]:

@@ -11,7 +11,8 @@ Recurrent layers become ONNX's own LSTM / GRU / RNN operators, run time-major
   f = recurrent_activation, g = h = activation (so LSTM(1, activation='sigmoid') is exact);
 * GRU: ONNX's z, r, h is Keras' order; ``reset_after=True`` is ``linear_before_reset=1``;
 * biases: ONNX's B holds the input bias then the recurrent bias (Keras' single bias, zeros);
-* Keras 2's hard_sigmoid is ONNX's HardSigmoid with alpha=0.2, beta=0.5;
+* Keras 2's hard_sigmoid is ONNX's HardSigmoid with alpha=0.2, beta=0.5, Keras 3's
+  (numrnn's 'hard_sigmoid_keras3') alpha=1/6, beta=0.5;
 * go_backwards: the input is reversed in time first (Keras returns the sequence in that
   processing order, ONNX's ``direction='reverse'`` would not).
 
@@ -26,7 +27,25 @@ from collections.abc import Callable
 import numpy as np
 
 from ..io_utils import atomic_write
-from ..layers import GRU, LSTM, Dense, Embedding, Flatten, Layer, SimpleRNN
+from ..layers import (
+    GRU,
+    LSTM,
+    Activation,
+    Bidirectional,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
+    Layer,
+    Permute,
+    RepeatVector,
+    Reshape,
+    SimpleRNN,
+    SpatialDropout1D,
+    TimeDistributed,
+)
 from ..models import Sequential
 from . import layouts
 from ._deps import require
@@ -43,18 +62,20 @@ _ACTIVATIONS: dict[str, tuple[str | None, dict]] = {
     "relu": ("Relu", {}),
     "softplus": ("Softplus", {}),
     "hard_sigmoid": ("HardSigmoid", {"alpha": 0.2, "beta": 0.5}),
+    "hard_sigmoid_keras3": ("HardSigmoid", {"alpha": 1.0 / 6.0, "beta": 0.5}),
     "softmax": ("Softmax", {"axis": -1}),
 }
 # activations the ONNX recurrent operators take (names as in their ``activations`` list)
 _RNN_ACTIVATIONS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu",
-                    "softplus": "Softplus", "hard_sigmoid": "HardSigmoid"}
+                    "softplus": "Softplus", "hard_sigmoid": "HardSigmoid",
+                    "hard_sigmoid_keras3": "HardSigmoid"}
 
 
 class _Graph:
     """Nodes and initializers being collected; names are made unique here."""
 
-    def __init__(self, onnx):
-        self.onnx, self.helper = onnx, onnx.helper
+    def __init__(self, onnx, opset: int):
+        self.onnx, self.helper, self.opset = onnx, onnx.helper, opset
         self.nodes, self.initializers = [], []
         self._count = 0
 
@@ -64,8 +85,8 @@ class _Graph:
 
     def const(self, stem: str, value: np.ndarray) -> str:
         name = self.name(stem)
-        self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(value),
-                                                                   name))
+        value = np.require(value, requirements="C")  # (ascontiguousarray makes 0-d 1-d)
+        self.initializers.append(self.onnx.numpy_helper.from_array(value, name))
         return name
 
     def node(self, op: str, inputs: list[str], stem: str, n_out: int = 1, **attrs) -> list[str]:
@@ -108,47 +129,59 @@ def _rnn_activations(layer, names: list[str]) -> dict:
                              f"ONNX recurrent operators take; supported: "
                              f"{', '.join(_RNN_ACTIVATIONS)}")
         acts.append(_RNN_ACTIVATIONS[n])
-        if n == "hard_sigmoid":  # ONNX Runtime consumes alpha/beta only for these
-            alphas.append(0.2)
-            betas.append(0.5)
+        if _RNN_ACTIVATIONS[n] == "HardSigmoid":  # ONNX Runtime consumes alpha/beta only here
+            alphas.append(_ACTIVATIONS[n][1]["alpha"])
+            betas.append(_ACTIVATIONS[n][1]["beta"])
     attrs: dict = {"activations": acts}
     if alphas:
         attrs |= {"activation_alpha": alphas, "activation_beta": betas}
     return attrs
 
 
-def _recurrent(g: _Graph, layer, x: str) -> str:
+def _rnn_parts(layer) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, list[str], dict]:
+    """(operator, W (G·H, D), R (G·H, H), B (2·G·H), activations, attributes) of one direction."""
     h = layer.units
     p = layer.params
+    extra = {}
     if isinstance(layer, LSTM):
         op, order, n = "LSTM", layouts.LSTM_KERAS_TO_ONNX, 4
         acts = [layer.recurrent_activation.name, layer.activation.name, layer.activation.name]
     elif isinstance(layer, GRU):
         op, order, n = "GRU", layouts.GRU_KERAS_TO_ONNX, 3
         acts = [layer.recurrent_activation.name, layer.activation.name]
+        extra["linear_before_reset"] = int(layer.reset_after)
     else:
         op, order, n = "RNN", (0,), 1
         acts = [layer.activation.name]
-    w = layouts.keras_to_torch(p["kernel"], order)[None]
-    r = layouts.keras_to_torch(p["recurrent_kernel"], order)[None]
+    w = layouts.keras_to_torch(p["kernel"], order)
+    r = layouts.keras_to_torch(p["recurrent_kernel"], order)
     bias = layer._bias()
     if bias.ndim == 2:  # GRU reset_after: input and recurrent biases
         b = np.concatenate([layouts.reorder_blocks(bias[0], order),
                             layouts.reorder_blocks(bias[1], order)])
     else:
         b = np.concatenate([layouts.reorder_blocks(bias, order), np.zeros(n * h, bias.dtype)])
-    attrs = {"hidden_size": h, "direction": "forward", "layout": 0,
-             **_rnn_activations(layer, acts)}
-    if isinstance(layer, GRU):
-        attrs["linear_before_reset"] = int(layer.reset_after)
+    return op, w, r, b, acts, extra
+
+
+def _time_major(g: _Graph, layer, x: str, backwards: bool) -> str:
     xs = g.node("Transpose", [x], f"{layer.name}_time_major", perm=[1, 0, 2])[0]
-    if layer.go_backwards:
+    if backwards:
         xs = g.node("Slice", [xs, g.const("start", np.array([-1], np.int64)),
                               g.const("end", np.array([np.iinfo(np.int64).min], np.int64)),
                               g.const("axis", np.array([0], np.int64)),
                               g.const("step", np.array([-1], np.int64))],
                     f"{layer.name}_reverse")[0]
-    outputs = g.node(op, [xs, g.const(f"{layer.name}_W", w), g.const(f"{layer.name}_R", r),
+    return xs
+
+
+def _recurrent(g: _Graph, layer, x: str) -> str:
+    op, w, r, b, acts, extra = _rnn_parts(layer)
+    attrs = {"hidden_size": layer.units, "direction": "forward", "layout": 0,
+             **_rnn_activations(layer, acts), **extra}
+    xs = _time_major(g, layer, x, layer.go_backwards)
+    outputs = g.node(op, [xs, g.const(f"{layer.name}_W", w[None]),
+                          g.const(f"{layer.name}_R", r[None]),
                           g.const(f"{layer.name}_B", b[None])], layer.name, n_out=2, **attrs)
     if layer.return_sequences:  # Y: (T, 1, B, H) -> (B, T, H)
         y = g.node("Squeeze", [outputs[0], g.const("axis", np.array([1], np.int64))],
@@ -158,6 +191,81 @@ def _recurrent(g: _Graph, layer, x: str) -> str:
                   f"{layer.name}_squeeze")[0]  # Y_h: (1, B, H) -> (B, H)
 
 
+def _bidirectional(g: _Graph, layer: Bidirectional, x: str) -> str:
+    """One operator with direction='bidirectional' (ONNX's reverse direction lines its
+    outputs up with the input steps, as Keras' Bidirectional does), then the merge."""
+    fwd, bwd = layer.forward_layer, layer.backward_layer
+    if fwd.go_backwards or layer.return_state or layer.merge_mode is None:
+        raise ValueError(f"to_onnx: layer {layer.name!r}: a Bidirectional of a go_backwards "
+                         "layer, with return_state or merge_mode=None is not exported")
+    op, w_f, r_f, b_f, acts, extra = _rnn_parts(fwd)
+    _, w_b, r_b, b_b, _, _ = _rnn_parts(bwd)
+    attrs = {"hidden_size": fwd.units, "direction": "bidirectional", "layout": 0,
+             **_rnn_activations(fwd, acts + acts), **extra}
+    xs = _time_major(g, layer, x, False)
+    y, y_h = g.node(op, [xs, g.const(f"{layer.name}_W", np.stack([w_f, w_b])),
+                         g.const(f"{layer.name}_R", np.stack([r_f, r_b])),
+                         g.const(f"{layer.name}_B", np.stack([b_f, b_b]))],
+                    layer.name, n_out=2, **attrs)
+    # Y: (T, 2, B, H), Y_h: (2, B, H); take each direction
+    source, axis = (y, 1) if layer.return_sequences else (y_h, 0)
+    parts = [g.node("Gather", [source, g.const("direction", np.array(k, np.int64))],
+                    f"{layer.name}_dir{k}", axis=axis)[0] for k in (0, 1)]
+    if layer.merge_mode == "concat":
+        out = g.node("Concat", parts, f"{layer.name}_concat", axis=-1)[0]
+    elif layer.merge_mode == "mul":
+        out = g.node("Mul", parts, f"{layer.name}_mul")[0]
+    else:
+        out = g.node("Add", parts, f"{layer.name}_sum")[0]
+        if layer.merge_mode == "ave":
+            out = g.node("Mul", [out, g.const("half", np.array(0.5, np.float32))],
+                         f"{layer.name}_ave")[0]
+    if layer.return_sequences:
+        out = g.node("Transpose", [out], f"{layer.name}_batch_major", perm=[1, 0, 2])[0]
+    return out
+
+
+def _identity(g: _Graph, layer: Layer, x: str) -> str:
+    return x  # Dropout at inference
+
+
+def _activation(g: _Graph, layer: Activation, x: str) -> str:
+    return g.activation(layer.activation.name, x, layer.name, f"layer {layer.name!r}")
+
+
+def _reshape(g: _Graph, layer: Reshape, x: str) -> str:
+    shape = np.array([0, *layer.target_shape], np.int64)  # 0: keep the batch size
+    return g.node("Reshape", [x, g.const(f"{layer.name}_shape", shape)], layer.name)[0]
+
+
+def _permute(g: _Graph, layer: Permute, x: str) -> str:
+    return g.node("Transpose", [x], layer.name, perm=[0, *layer.dims])[0]
+
+
+def _repeat_vector(g: _Graph, layer: RepeatVector, x: str) -> str:
+    y = g.node("Unsqueeze", [x, g.const("axis", np.array([1], np.int64))],
+               f"{layer.name}_unsqueeze")[0]
+    return g.node("Tile", [y, g.const("repeats", np.array([1, layer.n, 1], np.int64))],
+                  layer.name)[0]
+
+
+def _pooling(g: _Graph, layer: Layer, x: str) -> str:
+    op = "ReduceMean" if isinstance(layer, GlobalAveragePooling1D) else "ReduceMax"
+    if g.opset >= 18:  # the axes became an input
+        return g.node(op, [x, g.const("axes", np.array([1], np.int64))], layer.name,
+                      keepdims=0)[0]
+    return g.node(op, [x], layer.name, axes=[1], keepdims=0)[0]
+
+
+def _time_distributed(g: _Graph, layer: TimeDistributed, x: str) -> str:
+    inner = layer.layer  # Dense / Activation / Dropout act on the last axis already
+    if type(inner) not in (Dense, Activation, Dropout):
+        raise ValueError(f"to_onnx: layer {layer.name!r}: TimeDistributed of "
+                         f"{type(inner).__name__} is not exported; supported: Dense, "
+                         "Activation, Dropout")
+    return KINDS[type(inner)](g, inner, x)
+
+
 KINDS: dict[type, Callable[[_Graph, Layer, str], str]] = {
     Embedding: _embedding,
     Flatten: _flatten,
@@ -165,6 +273,16 @@ KINDS: dict[type, Callable[[_Graph, Layer, str], str]] = {
     SimpleRNN: _recurrent,
     LSTM: _recurrent,
     GRU: _recurrent,
+    Bidirectional: _bidirectional,
+    TimeDistributed: _time_distributed,
+    Dropout: _identity,
+    SpatialDropout1D: _identity,
+    Activation: _activation,
+    Reshape: _reshape,
+    Permute: _permute,
+    RepeatVector: _repeat_vector,
+    GlobalAveragePooling1D: _pooling,
+    GlobalMaxPooling1D: _pooling,
 }
 
 
@@ -175,7 +293,7 @@ def to_onnx(model: Sequential, path: str | os.PathLike, opset: int = 17) -> None
     Embedding, else ``input`` (float32, (batch, timesteps, features)); the output is
     ``output``; the batch size is dynamic. ``opset`` from 14 (the recurrent operators'
     ``layout``) to the newest the installed ``onnx`` knows. Float32 models only.
-    Not yet exported: masking (``Embedding(mask_zero=True)``). Needs
+    Not yet exported: masking (``Embedding(mask_zero=True)``, ``Masking``). Needs
     ``pip install 'numrnn[convert]'`` (onnx).
 
     Example:
@@ -204,7 +322,7 @@ def to_onnx(model: Sequential, path: str | os.PathLike, opset: int = 17) -> None
         if isinstance(layer, Embedding) and layer.mask_zero:
             raise ValueError(f"to_onnx: layer {layer.name!r} has mask_zero=True; masking is "
                              "not exported to ONNX yet")
-    g = _Graph(onnx)
+    g = _Graph(onnx, opset)
     first = model.layers[0]
     dims = ["batch"] + [d if d is not None else f"dim{k}"
                         for k, d in enumerate(first.input_shape[1:], 1)]

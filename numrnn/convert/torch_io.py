@@ -14,7 +14,13 @@ Flatten        ``x.flatten(1)``                     (none)
 SimpleRNN      ``nn.RNN(D, H, batch_first=True)``   ``weight_ih_l0``, ``weight_hh_l0``,
 LSTM           ``nn.LSTM(D, H, batch_first=True)``  ``bias_ih_l0``, ``bias_hh_l0``
 GRU            ``nn.GRU(D, H, batch_first=True)``
+Bidirectional  the same with ``bidirectional=True`` the above, then the same + ``_reverse``
+Dropout,       (nothing at inference)               (none)
+SpatialDropout1D
 =============  ===================================  ==========================================
+
+A Bidirectional must merge by ``concat`` (PyTorch's output is [forward, backward] on the
+last axis; without ``return_sequences`` it is ``cat(h_n[0], h_n[1])``, not ``out[:, -1]``).
 
 Weights are transposed and gate blocks reordered (`numrnn.convert.layouts`); Keras' single
 bias b of an LSTM or SimpleRNN becomes ``bias_ih = b``, ``bias_hh = 0`` (and loading adds
@@ -30,7 +36,18 @@ from typing import Any
 
 import numpy as np
 
-from ..layers import GRU, LSTM, Dense, Embedding, Flatten, Layer, SimpleRNN
+from ..layers import (
+    GRU,
+    LSTM,
+    Bidirectional,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    Layer,
+    SimpleRNN,
+    SpatialDropout1D,
+)
 from ..models import Sequential
 from . import layouts
 
@@ -115,6 +132,35 @@ def _embedding_check(layer: Embedding) -> None:
                 "is handled with packed sequences, which this mapping does not build)")
 
 
+def _bidirectional_check(layer: Bidirectional) -> None:
+    if layer.merge_mode != "concat":
+        _refuse(layer, f"merge_mode={layer.merge_mode!r}", "a bidirectional PyTorch module "
+                "concatenates the two directions (merge_mode='concat')")
+    if layer.return_state:
+        _refuse(layer, "return_state=True", "the Sequential mapping passes one output on")
+    inner = layer.forward_layer
+    if type(inner) not in _TORCH_CLASS:
+        _refuse(layer, f"layer={type(inner).__name__}", "PyTorch has RNN, LSTM and GRU")
+    _check_rnn(inner, ("tanh", "relu") if isinstance(inner, SimpleRNN) else ("tanh",))
+
+
+def _bidirectional_keys(layer: Bidirectional) -> list[str]:
+    keys = _rnn_keys(layer.forward_layer)
+    return keys + [k + "_reverse" for k in keys]
+
+
+def _bidirectional_to_torch(layer: Bidirectional, p: dict) -> dict:
+    fwd, bwd = layer.forward_layer, layer.backward_layer
+    out = _rnn_to_torch(fwd, fwd.params)
+    return out | {k + "_reverse": v for k, v in _rnn_to_torch(fwd, bwd.params).items()}
+
+
+def _bidirectional_from_torch(layer: Bidirectional, t: dict) -> list[np.ndarray]:
+    fwd = layer.forward_layer
+    back = {k[: -len("_reverse")]: v for k, v in t.items() if k.endswith("_reverse")}
+    return _rnn_from_torch(fwd, t) + _rnn_from_torch(fwd, back)
+
+
 @dataclass(frozen=True)
 class TorchKind:
     numrnn_class: type
@@ -140,6 +186,11 @@ KINDS: tuple[TorchKind, ...] = (
               lambda layer: _check_rnn(layer, ("tanh",))),
     TorchKind(GRU, _rnn_keys, _rnn_to_torch, _rnn_from_torch,
               lambda layer: _check_rnn(layer, ("tanh",))),
+    TorchKind(Bidirectional, _bidirectional_keys, _bidirectional_to_torch,
+              _bidirectional_from_torch, _bidirectional_check),
+    # identity at inference, no weights: nothing in the state dict
+    TorchKind(Dropout, lambda layer: [], lambda layer, p: {}, lambda layer, t: []),
+    TorchKind(SpatialDropout1D, lambda layer: [], lambda layer, p: {}, lambda layer, t: []),
 )
 
 
