@@ -228,8 +228,7 @@ def torch_state_dict(model: Sequential) -> dict[str, np.ndarray]:
 
     Example:
         >>> sd = numrnn.convert.torch_state_dict(net)
-        >>> sorted(sd)[:3]
-        ['dense.bias', 'dense.weight', 'embedding.weight']
+        >>> sorted(sd)[:3]                       # dense.bias, dense.weight, embedding.weight
     """
     out: dict[str, np.ndarray] = {}
     for layer, name, kind in _checked_model(model, "torch_state_dict"):
