@@ -155,10 +155,12 @@ def call_symbolic(layer: Layer, inputs, mask=None, training=False, **kwargs):
 
 
 def _check_built_shape(layer: Layer, shape) -> None:
+    """A built layer called again (shared) must get inputs of the same rank and feature size
+    (the weights depend on those); other sizes, e.g. the number of time steps, may differ."""
     built = layer.input_shape
-    same = (len(built) == len(shape) and all(
-        tuple(a)[1:] == tuple(b)[1:] for a, b in zip(built, shape))) if isinstance(shape, list) \
-        else tuple(built)[1:] == tuple(shape)[1:]
+    pairs = list(zip(built, shape)) if isinstance(shape, list) else [(built, shape)]
+    same = (not isinstance(shape, list) or len(built) == len(shape)) and all(
+        len(a) == len(b) and (a[-1] == b[-1] or None in (a[-1], b[-1])) for a, b in pairs)
     if not same:
         raise ValueError(f"{layer.name} was built for input {built}, but receives {shape}")
 

@@ -86,7 +86,9 @@ class Sequential(Model):
             raise ValueError(f"input_shape={input_shape!r}; accepted: a shape with the batch "
                              "dimension first, such as (None, 20) or (None, 20, 8)")
         if self.built:
-            if tuple(input_shape[1:]) != tuple(self._input_tensor.shape[1:]):
+            built = self._input_tensor.shape
+            if len(built) != len(input_shape) or any(
+                    b is not None and b != d for b, d in zip(built[1:], input_shape[1:])):
                 raise ValueError(f"{self.name} was built for input {self._input_tensor.shape}, "
                                  f"but receives {tuple(input_shape)}")
             return

@@ -290,14 +290,14 @@ class Layer:
 
     def check_input(self, x, argument: str = "x") -> np.ndarray:
         """Data fed to this layer from outside the model, as the array ``forward`` takes, or an
-        error naming ``argument``. The default: finite numbers of the layer's float type whose
-        shape matches the built input shape. Layers that take other data (token ids) override it.
+        error naming ``argument``. The default: finite numbers of the layer's float type, of
+        the built rank and feature size (the model's Input checks the full shape). Layers that
+        take other data (token ids) override it.
         """
         arr = as_float_array(x, self.dtype, argument, finite=True)
         expected = self.input_shape
         if expected is not None and not _is_shape_list(expected) and (
-            arr.ndim != len(expected) or any(
-                e is not None and e != a for e, a in zip(expected[1:], arr.shape[1:]))):
+                arr.ndim != len(expected) or expected[-1] not in (None, arr.shape[-1])):
             raise ValueError(f"{argument}: shape {arr.shape}; the model expects {expected}")
         return arr
 
