@@ -174,6 +174,11 @@ class Sequential(Model):
     def output_names(self) -> list[str]:
         return [self._stack[-1].name] if self._stack else []
 
+    def _forward(self, x: np.ndarray, training: bool = False):
+        """The chain's forward pass on one checked batch: (output, output mask)."""
+        outs, masks = self._forward_graph([x], training=training)
+        return outs[0], masks[0]
+
     # ---- Keras 2.1 Sequential extras -------------------------------------------------
     def predict_classes(self, x, batch_size: int | None = None, verbose: int = 0) -> np.ndarray:
         """Class labels: ``p > 0.5`` for one output unit, else the argmax."""

@@ -440,7 +440,9 @@ class Model(Network):
         return total, [layer.grads[n] for layer, n in self.trainable_layers_params()]
 
     def _train_step(self, xs, ys, sample_weights=None) -> list[float] | None:
-        """One update; returns [loss, ...metrics] computed before it, or None on a bad loss."""
+        """One update; returns [loss, ...metrics] computed before it, or None on a bad loss.
+        ``xs``/``ys``: lists of checked arrays (one array is taken as a list of one)."""
+        xs, ys = _listed(xs), _listed(ys)
         y_preds, masks = self._forward_graph(xs, training=True, penalties=True)
         values, grads, fused = self._batch_values(ys, y_preds, masks, sample_weights,
                                                   with_grad=True)
@@ -603,6 +605,10 @@ class Model(Network):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+
+def _listed(arrays) -> list:
+    return [arrays] if isinstance(arrays, np.ndarray) else list(arrays)
 
 
 def _require_samples(xs, what: str) -> None:
