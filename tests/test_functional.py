@@ -294,3 +294,39 @@ def test_sequential_is_a_model():
     assert isinstance(model, Model)
     assert model.input_shape == (None, 3) and model.output_shape == (None, 1)
     assert [layer.name for layer in model.layers] == ["dense_1", "dense_2"]
+
+
+def test_shared_embedding_sums_row_sparse_gradients(float64, rng):
+    """Two calls of one Embedding: their row-sparse gradients (overlapping rows) add up."""
+    a, b = Input(shape=(4,), dtype="int32"), Input(shape=(3,), dtype="int32")
+    emb = Embedding(7, 3)
+    merged = Concatenate()([Flatten()(emb(a)), Flatten()(emb(b))])
+    model = Model([a, b], Dense(1)(merged))
+    model.compile("sgd", "mse")
+    report = gradcheck(model, [rng.integers(0, 7, (5, 4)), rng.integers(0, 7, (5, 3))],
+                       rng.standard_normal((5, 1)))
+    assert passed(report), str(report)
+
+
+def test_weight_penalty_on_a_row_sparse_gradient(float64, rng):
+    """add_regularization_gradients densifies an Embedding's row-sparse gradient."""
+
+    class L1:
+        def __call__(self, w):
+            return 0.01 * float(np.abs(w).sum())
+
+        def gradient(self, w):
+            return 0.01 * np.sign(w)
+
+        def get_config(self):
+            return {}
+
+    class RegularizedEmbedding(Embedding):
+        def build(self, input_shape):
+            super().build(input_shape)
+            self._regularizers["embeddings"] = L1()
+
+    model = Sequential([RegularizedEmbedding(9, 2, input_length=3), Flatten(), Dense(1)])
+    model.compile("sgd", "mse")
+    report = gradcheck(model, rng.integers(0, 4, (5, 3)), rng.standard_normal((5, 1)))
+    assert passed(report), str(report)  # rows 4..8 get only the penalty's gradient

@@ -155,13 +155,23 @@ def call_symbolic(layer: Layer, inputs, mask=None, training=False, **kwargs):
 
 
 def _check_built_shape(layer: Layer, shape) -> None:
-    """A built layer called again (shared) must get inputs of the same rank and feature size
-    (the weights depend on those); other sizes, e.g. the number of time steps, may differ."""
+    """A built layer called again (shared) must get inputs it can take: the same rank, and the
+    sizes its declared input shape fixes (``input_shape=``/``input_length=``), or else the same
+    feature size (the last one, which the weights depend on). Other sizes, e.g. the number of
+    time steps, may differ between calls."""
     built = layer.input_shape
+    declared = layer.batch_input_shape
     pairs = list(zip(built, shape)) if isinstance(shape, list) else [(built, shape)]
-    same = (not isinstance(shape, list) or len(built) == len(shape)) and all(
-        len(a) == len(b) and (a[-1] == b[-1] or None in (a[-1], b[-1])) for a, b in pairs)
-    if not same:
+
+    def fits(b, n) -> bool:
+        if len(b) != len(n):
+            return False
+        if declared is not None and not isinstance(shape, list):
+            return all(d is None or d == m for d, m in zip(declared[1:], n[1:]))
+        return b[-1] == n[-1] or None in (b[-1], n[-1])
+
+    if (isinstance(shape, list) and len(built) != len(shape)) or not all(
+            fits(b, n) for b, n in pairs):
         raise ValueError(f"{layer.name} was built for input {built}, but receives {shape}")
 
 
