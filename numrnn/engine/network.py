@@ -270,12 +270,13 @@ class Network:
             values[id(t)] = (x, None)
         if penalties:
             for layer in self._graph_layers:
-                layer._activity_penalty = 0.0
+                if layer._activity_penalty:
+                    layer._activity_penalty = 0.0
         for node in self._nodes:
             layer = node.layer
             ins = [values[id(t)] for t in node.input_tensors]
             xs, masks = [v[0] for v in ins], [v[1] for v in ins]
-            kwargs = dict(node.kwargs)
+            kwargs = dict(node.kwargs) if node.kwargs or node.n_states else node.kwargs
             if node.n_states:
                 kwargs["initial_state"] = xs[len(xs) - node.n_states:]
                 xs, masks = xs[:len(xs) - node.n_states], masks[:len(masks) - node.n_states]
@@ -352,7 +353,8 @@ class Network:
                 layer.grads = summed[id(layer)]
             elif id(layer) not in reached and layer.params:
                 layer.grads = {n: np.zeros_like(p) for n, p in layer.params.items()}
-            layer.add_regularization_gradients()
+            if layer._regularizers:
+                layer.add_regularization_gradients()
 
     def _node_outputs(self, node: Node) -> list[np.ndarray]:
         """The outputs of ``node``'s last forward, read back from the layer's cache."""
