@@ -78,6 +78,19 @@ def test_class_weight_equals_the_matching_sample_weight(rng):
     assert runs[0][0] == runs[1][0]
     with pytest.raises(ValueError, match="class_weight: no weight for class 1"):
         model.fit(x, y, class_weight={0: 1.0}, verbose=0)
+    # one output's name as the key works too; a flat dict for several outputs is refused
+    model.fit(x, y, class_weight={model.output_names[0]: {0: 1.0, 1: 3.0}}, verbose=0)
+    from numrnn.layers import Input
+
+    ids = Input(shape=(5,))
+    two = Model(ids, [Dense(1, name="p")(ids), Dense(1, name="q")(ids)])
+    two.compile("sgd", "mse")
+    with pytest.raises(ValueError, match=r"class_weight: the model has 2 outputs; accepted: a "
+                                         r"dict by output name, e.g. \{'p': "):
+        two.fit(x, [y, y], class_weight={0: 1.0, 1: 2.0}, verbose=0)
+    with pytest.raises(ValueError, match=r"sample_weight: the model has 2 outputs"):
+        two.fit(x, [y, y], sample_weight=np.ones(len(y)), verbose=0)
+    two.fit(x, [y, y], sample_weight={"q": np.ones(len(y))}, verbose=0)
 
 
 def test_history_has_keras_3_names_and_early_stopping_can_use_them(rng):

@@ -116,19 +116,31 @@ def standardize_sample_weights(model, sample_weight, class_weight, ys: list[np.n
     """
     n_out = len(ys)
     if sample_weight is not None:
-        sws = _as_list(sample_weight, model.output_names, argument, "output") if (
-            isinstance(sample_weight, (list, dict)) and n_out > 1) else (
-            [sample_weight] if n_out == 1 else [sample_weight] * n_out)
+        if n_out > 1 and not isinstance(sample_weight, (list, tuple, dict)):
+            raise ValueError(f"{argument}: the model has {n_out} outputs; accepted: a list (one "
+                             "array per output) or a dict by output name (as Keras 2.1)")
+        if isinstance(sample_weight, dict) and n_out > 1:  # outputs left out weigh 1
+            unknown = sorted(set(sample_weight) - set(model.output_names))
+            if unknown:
+                raise ValueError(f"{argument}: unknown output name(s) {unknown}; accepted: "
+                                 f"{model.output_names}")
+            sws = [sample_weight.get(n) for n in model.output_names]
+        else:
+            sws = _as_list(sample_weight, model.output_names, argument, "output") if n_out > 1 \
+                else [sample_weight]
     else:
         sws = [None] * n_out
     if class_weight is not None:
         if not isinstance(class_weight, dict):
             raise TypeError(f"class_weight has type {type(class_weight).__name__}; accepted: a "
                             "dict {class: weight} (or a dict of those by output name)")
-        by_output = n_out > 1 or set(class_weight) <= set(model.output_names) and class_weight \
-            and all(isinstance(v, dict) for v in class_weight.values())
-        cws = [class_weight.get(n) for n in model.output_names] if by_output \
-            else [class_weight] * n_out
+        names = model.output_names
+        by_output = bool(class_weight) and set(class_weight) <= set(names) and all(
+            isinstance(v, dict) for v in class_weight.values())
+        if n_out > 1 and not by_output:
+            raise ValueError(f"class_weight: the model has {n_out} outputs; accepted: a dict by "
+                             f"output name, e.g. {{{names[0]!r}: {{0: 1.0, 1: 3.0}}}}")
+        cws = [class_weight.get(n) for n in names] if by_output else [class_weight]
     else:
         cws = [None] * n_out
     out = []
