@@ -156,3 +156,22 @@ def test_functional_model_from_config_is_a_model():
     a = Input(shape=(3,))
     model = Model(a, Dense(2)(a))
     assert isinstance(Model.from_config(model.get_config()), Model)
+
+
+def test_an_output_without_a_loss_is_not_trained(rng):
+    from numrnn.layers import Input
+
+    x = Input(shape=(3,))
+    hidden = Dense(4, name="hidden")(x)
+    model = Model(x, [Dense(1, name="p")(hidden), Dense(2, name="probe")(hidden)])
+    with pytest.warns(UserWarning, match=r"no loss for output\(s\) \['probe'\]"):
+        model.compile("sgd", {"p": "mse"})
+    probe = model.get_layer("probe").get_weights()
+    data = rng.standard_normal((8, 3))
+    history = model.fit(data, {"p": data.sum(1)}, epochs=2, verbose=0)
+    assert set(history.history) == {"loss", "p_loss"}  # Keras 2.1 lists no probe_loss
+    assert history.history["loss"] == history.history["p_loss"]
+    for a, b in zip(probe, model.get_layer("probe").get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="gives no output a loss"):
+        model.compile("sgd", {})

@@ -64,10 +64,20 @@ def standardize_inputs(model, x, argument: str = "x") -> list[np.ndarray]:
 def standardize_targets(model, y, n_samples: int, argument: str = "y",
                         x_argument: str = "x") -> list[np.ndarray]:
     """One checked target array per model output, ``n_samples`` long, valid for its loss."""
+    trained = [n for n, lo in zip(model.output_names, model._output_losses) if lo is not None]
+    if isinstance(y, dict) and len(trained) < len(model.output_names):  # targets of trained
+        y = {n: y.get(n) for n in model.output_names}                   # outputs only
+        for n in trained:
+            if y[n] is None:
+                raise ValueError(f"{argument}: no targets for output {n!r}; accepted: a dict "
+                                 f"with targets for {trained}")
     ys = _as_list(y, model.output_names, argument, "output")
     out = []
     for k, data in enumerate(ys):
         name = argument if len(ys) == 1 else f"{argument}[{k}]"
+        if data is None and model._output_losses[k] is None:
+            out.append(np.zeros((n_samples, 0)))  # an output without a loss needs no targets
+            continue
         if data is None:
             raise ValueError(f"{name}=None; accepted: an array of targets")
         arr = _sized(data, name)

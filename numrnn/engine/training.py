@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 import weakref
 from typing import Any
 
@@ -263,6 +264,13 @@ class Model(Network):
                 f"{type(opt).__name__}(**old.get_config())")
         names = self._compile_output_names()
         output_losses = self._per_output(loss, names, "loss", losses.get)
+        if all(lo is None for lo in output_losses):
+            raise ValueError(f"loss={loss!r} gives no output a loss; accepted: a loss for at "
+                             f"least one of {names}")
+        if any(lo is None for lo in output_losses):  # Keras 2.1 warns too
+            warnings.warn(f"loss: no loss for output(s) "
+                          f"{[n for n, lo in zip(names, output_losses) if lo is None]}; they "
+                          "are not trained and need no targets", UserWarning, stacklevel=2)
         weights = self._per_output(1.0 if loss_weights is None else loss_weights, names,
                                    "loss_weights", _as_loss_weight, broadcast=False)
         modes = self._per_output(sample_weight_mode, names, "sample_weight_mode", _as_mode)
@@ -317,8 +325,8 @@ class Model(Network):
     def _metric_names(self, names: list[str]) -> list[str]:
         out = ["loss"]
         several = len(names) > 1
-        if several:
-            out += [f"{n}_loss" for n in names]
+        if several:  # (an output without a loss has no loss entry, as in Keras 2.1)
+            out += [f"{n}_loss" for n, lo in zip(names, self._output_losses) if lo is not None]
         for n, specs in zip(names, self._metric_specs):
             for spec in specs:
                 base = _metric_log_name(spec)
@@ -422,7 +430,8 @@ class Model(Network):
         """[loss, (output losses), metrics...] for one batch (and the gradients)."""
         total, per_output, grads, fused = self._loss_terms(ys, y_preds, masks, sample_weights,
                                                            with_grad)
-        values = [total] + (per_output if len(ys) > 1 else [])
+        values = [total] + ([v for v, lo in zip(per_output, self._output_losses)
+                             if lo is not None] if len(ys) > 1 else [])
         for k, row in enumerate(self._metrics):
             for _, fn in row:
                 values.append(_masked_mean(fn(ys[k], y_preds[k]), masks[k]))
