@@ -44,7 +44,7 @@ def phases(name: str, steps: int) -> dict[str, float]:
     emb, layers = model.layers[0], model.layers[1:]
     rec = [layer for layer in layers if isinstance(layer, RNN)][0]
     head = layers[layers.index(rec) + 1:]
-    fused = model._fused_sigmoid_bce()
+    fused = model._fused_outputs()[0]
     times: dict[str, list[float]] = {}
 
     def clock(label, fn, *args):
@@ -63,9 +63,10 @@ def phases(name: str, steps: int) -> dict[str, float]:
             def head_forward(v, targets):
                 for layer in head:
                     v = layer.forward(v)
-                return v, model._loss_terms(targets, v, None)
+                total, _, grads, _ = model._loss_terms([targets], [v], [None])
+                return v, (total, grads[0])
 
-            out, (loss, grad, _) = clock("3 head forward + loss", head_forward, r, yb)
+            out, (loss, grad) = clock("3 head forward + loss", head_forward, r, yb)
 
             def head_backward(g):
                 layers_back = head

@@ -135,6 +135,29 @@ class ModelCheckpoint(Callback):
         self.monitor_op = _monitor_op(monitor, _check_mode(mode))
         self.best = -np.inf if self.monitor_op is np.greater else np.inf
 
+    def on_train_begin(self, logs=None):
+        """Check the path before any epoch runs: balanced braces, fields that this fit logs
+        ('epoch' and the metric names), and a .npz-compatible extension."""
+        import string
+
+        from .engine.saving import check_extension
+
+        check_extension(self.filepath, "ModelCheckpoint filepath")
+        names = list(self.params.get("metrics", [])) if self.params else []
+        names += [n[:-3] + "accuracy" for n in names if n == "acc" or n.endswith("_acc")]
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(self.filepath) if f]
+        except ValueError as e:
+            raise ValueError(f"ModelCheckpoint filepath={self.filepath!r}: {e}; accepted: a "
+                             "path with format fields such as {epoch:02d} or {val_loss:.3f}") \
+                from None
+        for field in fields:
+            key = field.split(".")[0].split("[")[0]
+            if key != "epoch" and key not in names:
+                raise ValueError(f"ModelCheckpoint filepath={self.filepath!r}: the field "
+                                 f"{{{field}}} is not logged by this fit; accepted: epoch, "
+                                 f"{', '.join(names)}")
+
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         path = self.filepath.format(epoch=epoch + 1, **logs)

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .engine import data as data_mod
 from .layers.base import Layer
-from .models import Sequential
+from .models import Model
 from .sparse import RowSparseGrad
 
 
@@ -82,7 +83,7 @@ def _require_float64(arrays: dict[str, np.ndarray]) -> None:
 
 
 def gradcheck(
-    target: Layer | Sequential,
+    target: Layer | Model,
     x,
     y=None,
     *,
@@ -92,38 +93,48 @@ def gradcheck(
     seed: int = 0,
     max_entries: int | None = None,
     check_inputs: bool = True,
+    sample_weight=None,
 ) -> GradcheckReport:
     """Compare ``target``'s backward pass with finite differences; returns a report.
 
-    target: a built (or buildable) layer, or a compiled ``Sequential`` (then ``y`` is required).
-    x: the layer's input, or a list of inputs for a layer that takes several (Attention).
+    target: a built (or buildable) layer, or a compiled model (``Sequential`` or a functional
+    ``Model``; then ``y`` is required: an array, or a list with one per output).
+    x: the layer's input, or a list of inputs for a layer that takes several (Attention), or
+    the model's input(s).
     mask / initial_state: passed to a recurrent layer's forward.
     max_entries: check at most this many randomly chosen entries per array.
     check_inputs: also check dL/dx (float inputs) and the initial-state gradients.
+    sample_weight: for a model, per-sample (or per-step) weights of the loss.
     """
     rng = np.random.default_rng(seed)
     report = GradcheckReport()
-    if isinstance(target, Sequential):
+    if isinstance(target, Model):
         if y is None:
             raise ValueError("gradcheck: y=None; a model is checked on its loss, so give targets")
-        x_arr = target._prepare_x(x)
+        target._require_compiled()
+        xs = target._standardize_x(x)
         _require_float64({f"{layer.name}/{n}": p for layer in target.layers
                           for n, p in layer.params.items()})
-        y_arr = np.asarray(y, np.float64) if np.asarray(y).dtype.kind == "f" else np.asarray(y)
+        ys = [np.asarray(a, np.float64) if np.asarray(a).dtype.kind == "f" else np.asarray(a)
+              for a in (y if isinstance(y, (list, tuple)) else [y])]
+        ys = data_mod.standardize_targets(target, ys if len(ys) > 1 else ys[0], len(xs[0]))
+        sws = data_mod.standardize_sample_weights(target, sample_weight, None, ys)
 
         def loss_fn() -> float:
-            y_pred, m = target._forward(x_arr, training=True)
-            return target._loss_terms(y_arr, y_pred, m)[0]
+            y_pred, m = target._forward_graph(xs, training=True, penalties=True)
+            return target._loss_terms(ys, y_pred, m, sws, with_grad=False)[0]
 
-        _, grads = target.compute_gradients(x_arr, y_arr)
-        for (layer, pname), g in zip(target.trainable_layers_params(), grads):
-            _compare(report, f"{layer.name}/{pname}", _dense(g), layer.params[pname], loss_fn,
-                     eps, rng, max_entries)
+        y_pred, m = target._forward_graph(xs, training=True, penalties=True)
+        _, _, grads, fused = target._loss_terms(ys, y_pred, m, sws)
+        target._backward_graph(grads, fused)
+        for layer, pname in target.trainable_layers_params():
+            _compare(report, f"{layer.name}/{pname}", _dense(layer.grads[pname]),
+                     layer.params[pname], loss_fn, eps, rng, max_entries)
         return report
 
     if not isinstance(target, Layer):
         raise TypeError(
-            f"target has type {type(target).__name__}; accepted: a Layer or a Sequential")
+            f"target has type {type(target).__name__}; accepted: a Layer or a compiled model")
     several = isinstance(x, (list, tuple))
     x_arr = [np.array(a) for a in x] if several else np.array(x)  # copies: perturbed in place
     if not target.built:

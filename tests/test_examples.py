@@ -67,6 +67,8 @@ def test_teacher_forcing_reproduces_the_words():
 def test_seq2seq_attention_helps_on_long_inputs():
     result = load("seq2seq").main(["--quick", "--no-plot"])
     assert result["gradient_error"] < 1e-6
+    assert result["model_gradient_difference"] < 1e-8   # the Input/Model version, gradcheck
+    assert result["same_as_by_hand"] < 1e-12             # the Model computes the hand network
     assert result["long_with"] > result["long_without"] + 0.1
     assert result["with attention"]["by_length"][1] == 1.0
 

@@ -84,7 +84,11 @@ def small_model(**fit_kwargs):
 def test_history_keys_are_acc_for_accuracy(rng):
     x, y = toy_data(rng)
     history = small_model().fit(x, y, epochs=2, validation_split=0.25, verbose=0)
-    assert set(history.history) == {"loss", "acc", "val_loss", "val_acc"}
+    # Keras 2.1's keys, and Keras 3's names for the same values
+    assert set(history.history) == {"loss", "acc", "val_loss", "val_acc", "accuracy",
+                                    "val_accuracy"}
+    assert history.history["accuracy"] == history.history["acc"]
+    assert history.history["val_accuracy"] == history.history["val_acc"]
     assert history.epoch == [0, 1]
     assert len(history.history["val_acc"]) == 2
 
@@ -334,7 +338,7 @@ def test_overflow_inside_the_network_stops_fit_cleanly():
                             validation_split=0.25)
     assert len(history.epoch) < 20
     lengths = {k: len(v) for k, v in history.history.items()}
-    assert set(lengths) == {"loss", "acc", "val_loss", "val_acc"}
+    assert set(lengths) == {"loss", "acc", "val_loss", "val_acc", "accuracy", "val_accuracy"}
     assert set(lengths.values()) == {len(history.epoch)}  # every key, one value per epoch
     assert np.isnan(history.history["val_loss"][-1])
     assert all(np.isfinite(w).all() for w in model.get_weights())
@@ -358,5 +362,5 @@ def test_a_callback_stopping_mid_epoch_keeps_history_aligned(rng):
                                 callbacks=[StopEarly()], verbose=0)
     assert history.epoch == [0]
     assert {k: len(v) for k, v in history.history.items()} == {
-        "loss": 1, "acc": 1, "val_loss": 1, "val_acc": 1}
+        "loss": 1, "acc": 1, "val_loss": 1, "val_acc": 1, "accuracy": 1, "val_accuracy": 1}
     assert np.isfinite(history.history["loss"][0]) and np.isnan(history.history["val_loss"][0])

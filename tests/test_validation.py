@@ -77,8 +77,8 @@ def test_nan_in_float_inputs():
     ({"batch_size": 0}, r"batch_size=0"),
     ({"epochs": -1}, r"epochs=-1"),
     ({"verbose": 3}, r"verbose=3"),
-    ({"callbacks": [EarlyStopping(monitor="val_accuracy")]},
-     r"monitor='val_accuracy'.*accepted: loss, acc, val_loss, val_acc"),
+    ({"callbacks": [EarlyStopping(monitor="val_f1")]},
+     r"monitor='val_f1'.*accepted: loss, acc, val_loss, val_acc"),
     ({"callbacks": [EarlyStopping(monitor="val_acc")], "validation_split": 0.0},
      r"monitor='val_acc'.*accepted: loss, acc$"),
 ])

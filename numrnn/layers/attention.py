@@ -22,6 +22,8 @@ class Attention(Layer):
         dA = dC V^T;  dV = A^T dC;  dS = A * (dA - sum_j dA * A);  dQ = dS V;  dV += dS^T Q
     """
 
+    supports_masking = True  # the value mask hides padded value steps; the query mask passes on
+
     def __init__(self, use_scale: bool = False, **kwargs):
         self.use_scale = bool(use_scale)
         super().__init__(**kwargs)
@@ -74,6 +76,9 @@ class Attention(Layer):
         dq = ds @ v
         dv += ds.transpose(0, 2, 1) @ q
         return [dq, dv]
+
+    def compute_mask(self, inputs, mask):
+        return mask[0] if isinstance(mask, (list, tuple)) else None
 
     def get_config(self):
         return {**super().get_config(), "use_scale": self.use_scale}

@@ -71,6 +71,10 @@ class Embedding(Layer):
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         return (input_shape[0], input_shape[1], self.output_dim)
 
+    def check_input(self, x, argument: str = "x") -> np.ndarray:
+        """Data fed to the model: checked token ids (see `check_ids`)."""
+        return self.check_ids(x)
+
     def check_ids(self, inputs) -> np.ndarray:
         """Return the ids as an int array, or raise naming what is wrong."""
         x = np.asarray(inputs)
