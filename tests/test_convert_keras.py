@@ -111,7 +111,7 @@ def test_model_trained_in_keras_opens_in_numrnn(keras, name, tmp_path):
         net = convert.from_keras(tmp_path / fname)
         np.testing.assert_allclose(net.predict(x), expected, rtol=1e-5, atol=1e-6)
     net.compile(optimizer="rmsprop", loss="binary_crossentropy")
-    _, grads = net.compute_gradients(net._prepare_x(x), y[:, None])
+    _, grads = net.compute_gradients(x, y[:, None])
     grads = [g.to_dense() if hasattr(g, "to_dense") else g for g in grads]
     for ours, theirs in zip(grads, _keras_gradients(keras, km, x, y), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)

@@ -102,7 +102,7 @@ def _flat_numrnn_grads(net, x, y):
         if isinstance(layer, Dropout):
             layer.rate = 0.0
     net.compile(optimizer="rmsprop", loss="binary_crossentropy" if name_is_prob(net) else "mse")
-    _, grads = net.compute_gradients(net._prepare_x(x), y[:, None])
+    _, grads = net.compute_gradients(x, y[:, None])
     return [g.to_dense() if hasattr(g, "to_dense") else g for g in grads]
 
 

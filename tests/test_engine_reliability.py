@@ -150,7 +150,7 @@ def _edit(path, meta_change=None, arrays_change=None):
 
 
 def _set_opt_name(meta):
-    meta["training_config"]["optimizer"]["name"] = "adagrad"
+    meta["training_config"]["optimizer"]["name"] = "ftrl"
 
 
 @pytest.mark.parametrize("damage, pattern", [
@@ -161,7 +161,7 @@ def _set_opt_name(meta):
     (lambda p: _edit(p, arrays_change=lambda a: a.update(__meta__=np.array("{no json"))),
      r"its metadata is damaged"),
     (lambda p: _edit(p, lambda m: m.pop("weight_names")), r"metadata is damaged \(weight_names"),
-    (lambda p: _edit(p, _set_opt_name), r"optimizer 'adagrad' is not known"),
+    (lambda p: _edit(p, _set_opt_name), r"optimizer 'ftrl' is not known"),
     (lambda p: _edit(p, arrays_change=lambda a: a.update({"opt/99/accumulator": np.ones(2)})),
      r"optimizer entry 'opt/99/accumulator' does not fit this model"),
     (lambda p: _edit(p, arrays_change=lambda a: a.update({"opt/0/accumulator": np.ones(2)})),

@@ -88,7 +88,8 @@ def test_csv_logger_writes_every_epoch_completely_and_appends(tmp_path, data):
     history = model.fit(*data, epochs=3, verbose=0, validation_split=0.25,
                         callbacks=[CSVLogger(path), peek])
     rows = list(csv.reader(path.open()))
-    assert rows[0] == ["epoch", "acc", "loss", "val_acc", "val_loss"]
+    # Keras 2.1's columns, and Keras 3's names for accuracy, which every callback sees too
+    assert rows[0] == ["epoch", "acc", "accuracy", "loss", "val_acc", "val_accuracy", "val_loss"]
     assert [r[0] for r in rows[1:]] == ["0", "1", "2"]
     for key in ("loss", "val_acc"):
         col = rows[0].index(key)
@@ -98,7 +99,7 @@ def test_csv_logger_writes_every_epoch_completely_and_appends(tmp_path, data):
     rows = list(csv.reader(path.open()))
     assert len(rows) == 6 and rows.count(rows[0]) == 1
     model.fit(*data, epochs=1, verbose=0, callbacks=[CSVLogger(path, separator=";")])
-    assert path.read_text().splitlines()[0] == "epoch;acc;loss"
+    assert path.read_text().splitlines()[0] == "epoch;acc;accuracy;loss"
     assert [p.name for p in tmp_path.iterdir()] == ["log.csv"]        # no temporaries left
 
 

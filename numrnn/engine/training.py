@@ -663,6 +663,10 @@ def _as_metric_list(value) -> list:
 
 
 def _metric_log_name(spec) -> str:
+    """The name a metric is logged under, as Keras 2.1: 'acc' for 'acc'/'accuracy', the
+    function's name otherwise ('mae' -> 'mean_absolute_error')."""
     if isinstance(spec, str):
-        return "acc" if spec in ("acc", "accuracy") else spec
+        if spec in ("acc", "accuracy"):
+            return "acc"
+        return metrics_mod.resolve(spec, "", (None, 1))[0]
     return getattr(spec, "__name__", type(spec).__name__)
