@@ -33,6 +33,7 @@ Y = np.array([1, 0])
      r"token id 10 is out of range.*input_dim=10"),
     (np.array([[1, 2, 3, -1], [0, 0, 5, 9]]), ValueError, r"token id -1 is out of range"),
     (np.array([[1, 2, 3, 4.5], [0, 0, 5, 9]]), TypeError, r"token ids must be integers"),
+    (np.array([[1, 2, 3, 1e20], [0, 0, 5, 9]]), ValueError, r"token id 1e\+20 is out of range"),
     (np.array([["a", "b", "c", "d"]] * 2), TypeError, r"inputs: dtype .*integer token ids"),
     (np.array([[1, 2, 3], [0, 5, 9]]), ValueError, r"length 3, but input_length=4"),
     (np.array([1, 2, 3, 4]), ValueError, r"inputs: shape \(4,\)"),

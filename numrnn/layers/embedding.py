@@ -84,6 +84,12 @@ class Embedding(Layer):
                     f"{self.name} inputs: token ids must be integers; got non-integral or "
                     f"non-finite {x.dtype} values"
                 )
+            if x.size and (x.min() < 0 or x.max() >= self.input_dim):  # before the cast,
+                bad = x.min() if x.min() < 0 else x.max()  # which would wrap 1e20 around
+                raise ValueError(
+                    f"{self.name} inputs: token id {bad:g} is out of range; accepted: "
+                    f"0 <= id < input_dim={self.input_dim}"
+                )
             x = x.astype(np.int64)
         elif x.dtype.kind not in "iu":
             raise TypeError(
