@@ -17,7 +17,7 @@ from numrnn.datasets import imdb
 from numrnn.preprocessing.sequence import pad_sequences
 from numrnn.preprocessing.text import Tokenizer
 
-GUARD = settings(max_examples=60, deadline=10_000, derandomize=True,
+GUARD = settings(max_examples=150, deadline=10_000, derandomize=True,
                  suppress_health_check=[HealthCheck.function_scoped_fixture,
                                         HealthCheck.too_slow])
 
@@ -112,3 +112,131 @@ def test_load_data_arguments_fail_only_clearly(tmp_path, kwargs):
         imdb.load_data(path, **kwargs)
     except (ValueError, TypeError) as err:
         assert _names_argument(err, tuple(kwargs)), err
+
+
+# ---- the model API -----------------------------------------------------------------------
+FIT_ARGUMENTS = ("x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split",
+                 "validation_data", "shuffle", "class_weight", "sample_weight",
+                 "initial_epoch", "seed")
+
+
+def _tiny_model(kind: str):
+    from numrnn.layers import LSTM, Dense, Embedding
+    from numrnn.models import Sequential
+    from numrnn.optimizers import RMSprop
+
+    if kind == "ids":
+        model = Sequential([Embedding(12, 3, input_length=4), LSTM(2),
+                            Dense(1, activation="sigmoid")])
+        model.compile(RMSprop(), "binary_crossentropy", ["acc"])
+        x = np.array([[1, 2, 3, 4], [0, 0, 5, 9], [3, 3, 3, 3]])
+        y = np.array([1, 0, 1])
+    else:
+        model = Sequential([LSTM(2, input_shape=(4, 3)), Dense(2, activation="softmax")])
+        model.compile("adam", "categorical_crossentropy", ["acc"])
+        x = np.linspace(-1, 1, 36, dtype="float32").reshape(3, 4, 3)
+        y = np.eye(2, dtype="float32")[[0, 1, 0]]
+    model.fit(x, y, epochs=1, verbose=0)  # built, with optimizer state
+    return model, x, y
+
+
+def _state(model) -> tuple:
+    opt = model.optimizer
+    slots = [(k, v.copy()) for s in opt.state for k, v in s.items()]
+    return ([w.copy() for w in model.get_weights()], opt.iterations, slots,
+            [(layer.built, layer.input_shape) for layer in model.layers])
+
+
+def _same_state(a, b) -> bool:
+    weights_a, it_a, slots_a, built_a = a
+    weights_b, it_b, slots_b, built_b = b
+    return (it_a == it_b and built_a == built_b and len(slots_a) == len(slots_b)
+            and all(np.array_equal(p, q) for p, q in zip(weights_a, weights_b))
+            and all(ka == kb and np.array_equal(p, q)
+                    for (ka, p), (kb, q) in zip(slots_a, slots_b)))
+
+
+def _arrays(draw_shape):
+    dtypes = st.sampled_from(["float32", "float64", "int64", "int8", "bool", "U1", "complex64"])
+    return st.one_of(
+        ANYTHING,
+        st.builds(lambda shape, dtype, fill: np.full(shape, fill).astype(dtype, copy=False)
+                  if dtype != "U1" else np.full(shape, "a"),
+                  draw_shape, dtypes,
+                  st.sampled_from([0, 1, 3, -1, 1e20, np.nan, np.inf, 0.5])),
+    )
+
+
+SHAPES = st.lists(st.integers(0, 5), min_size=0, max_size=4).map(tuple)
+
+
+@GUARD
+@given(kind=st.sampled_from(["ids", "floats"]),
+       override=st.fixed_dictionaries({}, optional={
+           "x": _arrays(SHAPES), "y": _arrays(SHAPES), "batch_size": ANYTHING,
+           "epochs": ANYTHING, "verbose": ANYTHING, "callbacks": ANYTHING,
+           "validation_split": ANYTHING, "validation_data": ANYTHING, "shuffle": ANYTHING,
+           "class_weight": ANYTHING, "sample_weight": _arrays(SHAPES),
+           "initial_epoch": ANYTHING, "seed": ANYTHING, "bogus": ANYTHING}))
+def test_fit_fails_only_clearly_and_changes_nothing(kind, override):
+    model, x, y = _tiny_model(kind)
+    kwargs = {"x": x, "y": y, "epochs": 1, "verbose": 0, **override}
+    before = _state(model)
+    try:
+        model.fit(**kwargs)
+    except (ValueError, TypeError) as err:
+        assert _names_argument(err, tuple(override) + ("inputs", "targets")), err
+        assert _same_state(before, _state(model)), f"state changed by a failed fit: {err}"
+
+
+@GUARD
+@given(kind=st.sampled_from(["ids", "floats"]), method=st.sampled_from(["evaluate", "predict"]),
+       x=_arrays(SHAPES), y=_arrays(SHAPES),
+       batch_size=st.one_of(st.none(), st.integers(-1, 4), ANYTHING))
+def test_evaluate_and_predict_fail_only_clearly(kind, method, x, y, batch_size):
+    model, _, _ = _tiny_model(kind)
+    before = _state(model)
+    try:
+        if method == "evaluate":
+            model.evaluate(x, y, batch_size=batch_size, verbose=0)
+        else:
+            model.predict(x, batch_size=batch_size)
+    except (ValueError, TypeError) as err:
+        assert _names_argument(err, ("x", "y", "batch_size", "inputs", "targets")), err
+    assert _same_state(before, _state(model))  # evaluate/predict never change the model
+
+
+@GUARD
+@given(weights=st.one_of(
+    ANYTHING,
+    st.lists(_arrays(SHAPES), max_size=6),
+    st.integers(0, 5).map(lambda k: ("one NaN array", k)),
+))
+def test_set_weights_all_or_nothing(weights):
+    model, _, _ = _tiny_model("ids")
+    if isinstance(weights, tuple):
+        # the right count and shapes, new values, but array k is NaN: nothing may be written
+        weights = [w + 1 for w in model.get_weights()]
+        weights[weights_k(weights)] = np.full_like(weights[weights_k(weights)], np.nan)
+    before = _state(model)
+    try:
+        model.set_weights(weights)
+    except (ValueError, TypeError) as err:
+        assert "weights" in str(err), err
+        assert _same_state(before, _state(model))
+
+
+def weights_k(weights: list) -> int:
+    return len(weights) - 1  # the last layer's: the one a layer-by-layer writer reaches last
+
+
+@GUARD
+@given(content=st.one_of(st.binary(max_size=400),
+                         st.sampled_from([b"PK\x03\x04", b"\x93NUMPY\x01\x00", b"\x80\x04."])))
+def test_load_model_on_random_bytes_names_the_file(tmp_path, content):
+    from numrnn.models import load_model
+
+    path = tmp_path / "model.npz"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="model.npz"):
+        load_model(path)
