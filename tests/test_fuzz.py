@@ -240,3 +240,32 @@ def test_load_model_on_random_bytes_names_the_file(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(ValueError, match="model.npz"):
         load_model(path)
+
+
+# ---- what the fuzzer found, kept as plain regression tests ---------------------------------
+@pytest.mark.parametrize("override", [
+    {"verbose": np.zeros((2, 0))}, {"shuffle": np.zeros((2, 0))}, {"verbose": 1.5},
+    {"seed": np.float32("nan")}, {"seed": -1},
+])
+def test_found_fit_arguments(override):
+    model, x, y = _tiny_model("ids")
+    before = _state(model)
+    with pytest.raises(ValueError, match=next(iter(override))):
+        model.fit(x, y, verbose=0, **{"verbose": 0, **override})
+    assert _same_state(before, _state(model))
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"skip_top": None}, {"index_from": None}, {"seed": 2**32}, {"oov_char": 2**64},
+    {"start_char": 2**63},
+])
+def test_found_load_data_arguments(tmp_path, kwargs):
+    from tests.test_data_safety import _write_imdb
+
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        imdb.load_data(_write_imdb(tmp_path / "imdb.npz"), **kwargs)
+
+
+def test_found_pad_value_that_does_not_fit_the_dtype():
+    with pytest.raises(ValueError, match="value=128 cannot be stored as int8"):
+        pad_sequences(np.zeros((2, 0)), dtype="int8", value=128)

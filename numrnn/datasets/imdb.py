@@ -26,11 +26,17 @@ WORD_INDEX_ORIGIN = "https://s3.amazonaws.com/text-datasets/imdb_word_index.json
 WORD_INDEX_MD5 = "bfafd718b763782e994055a2d397834f"
 
 
-def _as_optional_int(name: str, value, minimum: int = 0):
-    if value is None:
+_MAX_ID = 2**62  # word ids, shifts and limits stay far inside int64
+
+
+def _as_optional_int(name: str, value, minimum: int = 0, optional: bool = True,
+                     maximum: int = _MAX_ID):
+    if value is None and optional:
         return None
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name}={value!r}; accepted: an int >= {minimum} or None")
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or \
+            not minimum <= value <= maximum:
+        accepted = f"an int from {minimum} to {maximum}" + (" or None" if optional else "")
+        raise ValueError(f"{name}={value!r}; accepted: {accepted}")
     return int(value)
 
 
@@ -73,13 +79,12 @@ def load_data(path: str | os.PathLike | None = "imdb.npz", num_words: int | None
     if kwargs:
         raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")
     num_words = _as_optional_int("num_words", num_words, 1)
-    skip_top = _as_optional_int("skip_top", skip_top)
+    skip_top = _as_optional_int("skip_top", skip_top, optional=False)
     maxlen = _as_optional_int("maxlen", maxlen, 1)
     start_char = _as_optional_int("start_char", start_char)
     oov_char = _as_optional_int("oov_char", oov_char)
-    index_from = _as_optional_int("index_from", index_from)
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed={seed!r}; accepted: an int >= 0")
+    index_from = _as_optional_int("index_from", index_from, optional=False)
+    seed = _as_optional_int("seed", seed, optional=False, maximum=2**32 - 1)  # RandomState's
 
     fname, where = _resolve(path, "imdb.npz")
     file = get_file(fname, ORIGIN, MD5, path=where)

@@ -516,12 +516,14 @@ class Model(Network):
         batch_size = 32 if batch_size is None else positive_int("batch_size", batch_size)
         epochs = positive_int("epochs", epochs, allow_zero=True)
         initial_epoch = positive_int("initial_epoch", initial_epoch, allow_zero=True)
-        if verbose not in (0, 1, 2):
+        if seed is not None:
+            seed = positive_int("seed", seed, allow_zero=True)
+        if not isinstance(verbose, (int, np.integer)) or verbose not in (0, 1, 2):
             raise ValueError(f"verbose={verbose!r}; accepted: 0, 1 or 2")
         if not isinstance(validation_split, (int, float)) or isinstance(validation_split, bool) \
                 or not 0 <= validation_split < 1:
             raise ValueError(f"validation_split={validation_split!r}; accepted: 0 <= value < 1")
-        if shuffle not in (True, False):
+        if not isinstance(shuffle, (bool, np.bool_)):
             raise ValueError(f"shuffle={shuffle!r}; accepted: True or False")
         from .callback_list import as_callback_list
 

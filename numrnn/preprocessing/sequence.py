@@ -52,7 +52,10 @@ def pad_sequences(sequences: Sequence, maxlen: int | None = None, dtype="int32",
     if not holds_text and np.asarray(value).dtype.kind not in "biuf":
         raise ValueError(f"value={value!r} is not a number; accepted: a number, or any value "
                          "with dtype=object")
-    x = np.full((len(lengths), maxlen), value, dtype=out_dtype)
+    try:
+        x = np.full((len(lengths), maxlen), value, dtype=out_dtype)
+    except (OverflowError, ValueError, TypeError):
+        raise ValueError(f"value={value!r} cannot be stored as {out_dtype}") from None
     if not holds_text and x.size and not np.array_equal(x.flat[0], value, equal_nan=True):
         raise ValueError(f"value={value!r} cannot be stored exactly as {out_dtype}")
     if maxlen == 0:
