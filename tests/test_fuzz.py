@@ -251,7 +251,7 @@ def test_found_fit_arguments(override):
     model, x, y = _tiny_model("ids")
     before = _state(model)
     with pytest.raises(ValueError, match=next(iter(override))):
-        model.fit(x, y, verbose=0, **{"verbose": 0, **override})
+        model.fit(x, y, **{"verbose": 0, **override})
     assert _same_state(before, _state(model))
 
 
