@@ -14,6 +14,7 @@ and of a forward pass, and the ratio this/base. BLAS is pinned to one thread.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import os
 import statistics
@@ -65,6 +66,11 @@ def make(package, cell, h, t, b, weights=None):
     return layer
 
 
+def train_pass(layer, x, dout):
+    layer.forward(x, training=True)
+    layer.backward(dout)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--base", default="HEAD~1", help="git commit to compare with")
@@ -86,12 +92,10 @@ def main(argv=None) -> int:
             dout = rng.standard_normal((b, h)).astype(np.float32)
             times = {k: [] for k in ("train base", "train this", "fwd base", "fwd this")}
 
-            def train(layer):
-                layer.forward(x, training=True)
-                layer.backward(dout)
-
-            jobs = {"train base": lambda: train(old), "train this": lambda: train(new),
-                    "fwd base": lambda: old.forward(x), "fwd this": lambda: new.forward(x)}
+            jobs = {"train base": functools.partial(train_pass, old, x, dout),
+                    "train this": functools.partial(train_pass, new, x, dout),
+                    "fwd base": functools.partial(old.forward, x),
+                    "fwd this": functools.partial(new.forward, x)}
             for k in range(-(-args.steps // args.block)):
                 order = list(jobs)[k % 4:] + list(jobs)[:k % 4]
                 for name in order:
