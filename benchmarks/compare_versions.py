@@ -38,6 +38,7 @@ SHAPES = [  # (cell, H, T, B), input width 64
     ("GRU", 128, 100, 32), ("SimpleRNN", 32, 20, 128), ("SimpleRNN", 128, 100, 32),
 ]
 D = 64
+STAT = {"median": statistics.median, "min": min}
 
 
 def load_base(ref: str):
@@ -76,15 +77,21 @@ def main(argv=None) -> int:
     p.add_argument("--base", default="HEAD~1", help="git commit to compare with")
     p.add_argument("--steps", type=int, default=100, help="timed passes per contender")
     p.add_argument("--block", type=int, default=10)
+    p.add_argument("--stat", choices=STAT, default="median",
+                   help="median (default), or min: on a busy machine the least disturbed call")
+    p.add_argument("--only", help="comma-separated cells to run (default all)")
     args = p.parse_args(argv)
     base = load_base(args.base)
-    print(f"base {args.base}; load average before: {os.getloadavg()[0]:.2f}")
+    print(f"base {args.base}; {args.stat} of {args.steps} calls; load average before: "
+          f"{os.getloadavg()[0]:.2f}")
     print(f"{'cell':<10}{'H':>4}{'T':>5}{'B':>5} | {'train base':>11}{'this':>9}{'ratio':>7} | "
           f"{'fwd base':>9}{'this':>9}{'ratio':>7}")
     backend.set_blas_threads(1)
     rng = np.random.default_rng(0)
     with backend.blas_threads():
         for cell, h, t, b in SHAPES:
+            if args.only and cell not in args.only.split(","):
+                continue
             numrnn.set_seed(0)
             new = make(numrnn, cell, h, t, b)
             old = make(base, cell, h, t, b, new.get_weights())
@@ -104,7 +111,7 @@ def main(argv=None) -> int:
                         start = time.perf_counter()
                         jobs[name]()
                         times[name].append(time.perf_counter() - start)
-            med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+            med = {k: STAT[args.stat](v) * 1e3 for k, v in times.items()}
             print(f"{cell:<10}{h:>4}{t:>5}{b:>5} | {med['train base']:>9.3f}ms"
                   f"{med['train this']:>7.3f}ms{med['train this'] / med['train base']:>7.2f} | "
                   f"{med['fwd base']:>7.3f}ms{med['fwd this']:>7.3f}ms"

@@ -590,7 +590,7 @@ class SimpleRNN(RNN):
     def _workspace_shapes(self, steps, batch):
         h = self.units
         return {"h": (steps + 1, batch, h), "dz": (steps, batch, h), "dh": (steps, batch, h),
-                "act_grad": (steps, batch, h), "dh_next": (batch, h), "xw": (steps, batch, h),
+                "dh_next": (batch, h), "xw": (steps, batch, h),
                 "carry_h": (batch, h), "h_drop": (batch, h)}
 
     def _inference_shapes(self, batch):
@@ -630,7 +630,7 @@ class SimpleRNN(RNN):
     def _backward_steps(self, d_seq, d_last, m):
         ws = self._ws
         hs, dz, dh_t = ws["h"], ws["dz"], ws["dh"]
-        act_grad = self.activation.derivative(hs[1:], out=ws["act_grad"])
+        act_grad = self.activation.derivative(hs[1:], out=dz)  # dz_t = dh_t * act_grad_t
         ut = np.ascontiguousarray(self.params["recurrent_kernel"].T)
         dh_next = ws["dh_next"]
         dh_next[...] = d_last[0]
@@ -759,16 +759,18 @@ class LSTM(RNN):
     def _workspace_shapes(self, steps, batch):
         h = self.units
         return {
-            "xw": (steps, batch, 4 * h),      # x_t W + b for all steps
-            "gates": (steps, batch, 4 * h),   # i, f, g, o after their activations
+            # x_t W + b for all steps, turned in place into i, f, g, o after their activations
+            "gates": (steps, batch, 4 * h),
             "c": (steps + 1, batch, h),
             "h": (steps + 1, batch, h),
             "act_c": (steps, batch, h),       # act(c_t)
             "tmp": (batch, h),
-            "dz": (steps, batch, 4 * h),      # dL/d(pre-activations)
+            "rec": (batch, 4 * h),            # h_{t-1} U
+            # the gate derivatives, then (once q and r hold what the loop needs of them)
+            # dL/d(pre-activations)
+            "dz": (steps, batch, 4 * h),
             "dh": (steps, batch, h),
             "dc": (steps, batch, h),
-            "gate_grad": (steps, batch, 4 * h),
             "q": (steps, batch, 3 * h),
             "r": (steps, batch, h),
             "o_act_grad": (steps, batch, h),
@@ -781,7 +783,7 @@ class LSTM(RNN):
 
     def _inference_shapes(self, batch):
         h = self.units
-        return {"gates": (batch, 4 * h), "c": (2, batch, h), "tmp": (batch, h)}
+        return {"rec": (batch, 4 * h), "c": (2, batch, h), "tmp": (batch, h)}
 
     def _activate_gates(self, z: np.ndarray) -> None:
         """Apply sigma to the i, f, o blocks and act to the c block of z, in place."""
@@ -805,12 +807,13 @@ class LSTM(RNN):
             w, u, b = w * in_scale, u * in_scale, b * in_scale
         return w, u, b
 
-    def _step(self, xw_t, h_in, c_prev, u, z, c_out, act_c_out, h_out, tmp) -> None:
-        """One step: gates into z (B, 4H), then c_out, act_c_out = act(c_out), h_out.
+    def _step(self, z, h_in, c_prev, u, rec, c_out, act_c_out, h_out, tmp) -> None:
+        """One step. z (B, 4H) holds x_t W + b on entry and the gates i, f, g, o on exit;
+        then c_out, act_c_out = act(c_out), h_out. ``rec`` (B, 4H) is scratch for h_in U;
         ``tmp`` may be ``act_c_out``; c_out must not be c_prev."""
         h = self.units
-        np.matmul(h_in, u, out=z)
-        z += xw_t
+        np.matmul(h_in, u, out=rec)
+        z += rec
         self._activate_gates(z)
         i, f, g, o = z[:, :h], z[:, h : 2 * h], z[:, 2 * h : 3 * h], z[:, 3 * h :]
         np.multiply(f, c_prev, out=c_out)
@@ -822,13 +825,13 @@ class LSTM(RNN):
     def _forward_steps(self, xs, states0, m):
         ws = self._ws
         w, u, b = self._scaled_weights()
-        gates, cs, hs, act_c, tmp = ws["gates"], ws["c"], ws["h"], ws["act_c"], ws["tmp"]
+        cs, hs, act_c, tmp, rec = ws["c"], ws["h"], ws["act_c"], ws["tmp"], ws["rec"]
         hs[0], cs[0] = states0
-        xw = _project_all_steps(xs, w, b, ws["xw"])  # (T, B, 4H)
+        gates = _project_all_steps(xs, w, b, ws["gates"])  # (T, B, 4H): x_t W + b, for now
         skip, rmask, h_drop = self._skip_tm, self._rec_mask, ws["h_drop"]
         for t in range(xs.shape[0]):
             h_in = hs[t] if rmask is None else np.multiply(hs[t], rmask, out=h_drop)
-            self._step(xw[t], h_in, cs[t], u, gates[t], cs[t + 1], act_c[t], hs[t + 1], tmp)
+            self._step(gates[t], h_in, cs[t], u, rec, cs[t + 1], act_c[t], hs[t + 1], tmp)
             if skip is not None:
                 _carry_masked(cs[t + 1], cs[t], skip[t])
                 _carry_masked(hs[t + 1], hs[t], skip[t])
@@ -836,13 +839,13 @@ class LSTM(RNN):
     def _infer_steps(self, xs, states0, skip):
         ws = self._inference_workspace(*xs.shape[:2])
         w, u, b = self._scaled_weights()
-        hs, cs, z, tmp, seq = ws["h"], ws["c"], ws["gates"], ws["tmp"], self.return_sequences
+        hs, cs, rec, tmp, seq = ws["h"], ws["c"], ws["rec"], ws["tmp"], self.return_sequences
         hs[0], cs[0] = states0
-        xw = _project_all_steps(xs, w, b, ws["xw"])
+        xw = _project_all_steps(xs, w, b, ws["xw"])  # each step turns its block into gates
         for t in range(xs.shape[0]):
             h_prev, h_new = (hs[t], hs[t + 1]) if seq else (hs[t % 2], hs[(t + 1) % 2])
             c_prev, c_new = cs[t % 2], cs[(t + 1) % 2]
-            self._step(xw[t], h_prev, c_prev, u, z, c_new, tmp, h_new, tmp)
+            self._step(xw[t], h_prev, c_prev, u, rec, c_new, tmp, h_new, tmp)
             if skip is not None:
                 _carry_masked(c_new, c_prev, skip[t])
                 _carry_masked(h_new, h_prev, skip[t])
@@ -854,8 +857,9 @@ class LSTM(RNN):
         steps, batch = self._xs.shape[:2]
         gates, cs, act_c = ws["gates"], ws["c"], ws["act_c"]
         i, f, g, o = (gates[..., k * h : (k + 1) * h] for k in range(4))
-        # Everything that does not depend on dh/dc, for all steps at once:
-        gg = ws["gate_grad"]
+        # Everything that does not depend on dh/dc, for all steps at once (gg shares the
+        # memory of dz: the loop reads only q, r and o_act_grad, and overwrites dz):
+        gg = ws["dz"]
         self.recurrent_activation.derivative(gates, out=gg)
         self.activation.derivative(g, out=gg[..., 2 * h : 3 * h])
         q = ws["q"]  # dz_[i|f|c] = dc * q
@@ -991,7 +995,6 @@ class GRU(RNN):
             "dz": (steps, batch, 3 * h),
             "drec": (steps, batch, 3 * h),
             "dh": (steps, batch, h),
-            "gate_grad": (steps, batch, 3 * h),
             "pz": (steps, batch, h),
             "ph": (steps, batch, h),
             "dh_next": (batch, h),
@@ -1070,7 +1073,8 @@ class GRU(RNN):
         gates, hs, rec = ws["gates"], ws["h"], ws["rec"]
         z, r, hh = (gates[..., k * h : (k + 1) * h] for k in range(3))
         hs_prev = hs[:-1]
-        gg = ws["gate_grad"]
+        # the gate derivatives share dz's memory: each block is read before it is overwritten
+        gg = ws["dz"]
         self.recurrent_activation.derivative(gates[..., : 2 * h], out=gg[..., : 2 * h])
         self.activation.derivative(hh, out=gg[..., 2 * h :])
         # Step-independent factors: dz_z = dh * pz, dz_h = dh * ph
@@ -1101,8 +1105,8 @@ class GRU(RNN):
             np.multiply(dh, z[t], out=dh_next)  # h_t = z h_(t-1) + ...: direct path
             if self.reset_after:
                 # hh = act(xW_h + b_h + r * rec_h): dr = dz_h * rec_h
-                np.multiply(dz[t, :, 2 * h :], rec[t, :, 2 * h :], out=dz[t, :, h : 2 * h])
-                dz[t, :, h : 2 * h] *= gg[t, :, h : 2 * h]
+                dz[t, :, h : 2 * h] *= dz[t, :, 2 * h :]  # (it held sigma'(r))
+                dz[t, :, h : 2 * h] *= rec[t, :, 2 * h :]
                 drec[t, :, : 2 * h] = dz[t, :, : 2 * h]
                 np.multiply(dz[t, :, 2 * h :], r[t], out=drec[t, :, 2 * h :])
                 np.matmul(drec[t], ut, out=tmp_h)
@@ -1112,8 +1116,8 @@ class GRU(RNN):
             else:
                 # hh = act(xW_h + (r*h_{t-1}) U_h + b_h): d(r*h) = dz_h U_h^T
                 drh = np.matmul(dz[t, :, 2 * h :], u_h_t, out=ws["drh"])
-                np.multiply(drh, h_in[t], out=dz[t, :, h : 2 * h])
-                dz[t, :, h : 2 * h] *= gg[t, :, h : 2 * h]
+                dz[t, :, h : 2 * h] *= drh  # (it held sigma'(r))
+                dz[t, :, h : 2 * h] *= h_in[t]
                 drh *= r[t]
                 np.matmul(dz[t, :, : 2 * h], u_zr_t, out=tmp_h)
                 tmp_h += drh
