@@ -14,9 +14,10 @@ Grid: cell in {LSTM, GRU, SimpleRNN}, hidden units H in {32, 128, 512}, steps T 
 * ``forward``: inference (numrnn training=False; PyTorch under ``torch.inference_mode``).
 
 Contenders: numrnn (BLAS pinned to one thread, its default), PyTorch 2.13 at 1 and at 2
-threads. They take turns in blocks of calls (one untimed call first) in a rotating order, as
-imdb_speed.py does, so a change in the machine's load hits all alike; the median per call is
-kept, and the load average is recorded with every cell. Also per cell:
+threads, and with ``--auto`` numrnn under the 'auto' BLAS policy. They take turns in blocks
+of calls (one untimed call first) in a rotating order, as imdb_speed.py does, so a change in
+the machine's load hits all alike; the median per call is kept, and the load average is
+recorded with every cell. Also per cell:
 
 * GFLOP/s of the matmul work, 2 B T (D + H) G H for a forward (G = 4, 3, 1 blocks) and three
   times that for a training pass, next to what ``np.matmul`` alone achieves on the same
@@ -94,6 +95,27 @@ class Numrnn:
         p = statistics.median(proj)
         return {"projection_ms": p * 1e3, "loop_ms": (statistics.median(fwd) - p) * 1e3,
                 "backward_ms": statistics.median(bwd) * 1e3}
+
+
+class NumrnnAuto(Numrnn):
+    """numrnn with the 'auto' BLAS policy: every core for matmuls above
+    numrnn.backend.AUTO_MIN_FLOPS (--auto)."""
+
+    label = "numrnn auto"
+
+    def train(self):
+        backend.set_blas_threads("auto")
+        try:
+            super().train()
+        finally:
+            backend.set_blas_threads(1)
+
+    def forward(self):
+        backend.set_blas_threads("auto")
+        try:
+            super().forward()
+        finally:
+            backend.set_blas_threads(1)
 
 
 class Torch:
@@ -260,7 +282,7 @@ def run_grid(args) -> list[dict]:
           f"{'torch 2t':>10}{'ratio':>7}{'GF/s':>7}{'gemm1':>7}{'gemm2':>7}  load")
     for n, (cell, h, t, b) in enumerate(configs):
         load = os.getloadavg()[0]
-        contenders = [Numrnn(cell, h, t, b)]
+        contenders = [Numrnn(cell, h, t, b)] + ([NumrnnAuto(cell, h, t, b)] if args.auto else [])
         if not args.no_torch:
             contenders += [Torch(cell, h, t, b, 1), Torch(cell, h, t, b, 2)]
         row = {"cell": cell, "H": h, "T": t, "B": b, "load_average": load}
@@ -278,13 +300,17 @@ def run_grid(args) -> list[dict]:
             ms = row[mode]
             torch_best = min((v for k, v in ms.items() if k.startswith("torch")), default=None)
             row[f"{mode}_ratio"] = ms["numrnn"] / torch_best if torch_best else None
+            if args.auto:
+                row[f"{mode}_auto_vs_1thread"] = ms["numrnn auto"] / ms["numrnn"]
             row[f"{mode}_gflops"] = factor * flops / (ms["numrnn"] / 1e3) / 1e9
             ratio = f"{row[f'{mode}_ratio']:.2f}" if torch_best else "-"
             t1 = f"{ms.get('torch 1t', float('nan')):.3f}"
             t2 = f"{ms.get('torch 2t', float('nan')):.3f}"
             print(f"{cell:<10}{h:>4}{t:>5}{b:>5} {mode:<8}{ms['numrnn']:>10.3f}{t1:>10}{t2:>10}"
                   f"{ratio:>7}{row[f'{mode}_gflops']:>7.1f}{row['sgemm_gflops']['1']:>7.1f}"
-                  f"{row['sgemm_gflops']['2']:>7.1f}  {load:.1f}", flush=True)
+                  f"{row['sgemm_gflops']['2']:>7.1f}  {load:.1f}"
+                  + (f"  auto/1t {row[f'{mode}_auto_vs_1thread']:.2f}" if args.auto else ""),
+                  flush=True)
         row["load_average_after"] = os.getloadavg()[0]
         rows.append(row)
         print(f"  [{n + 1}/{len(configs)}]", end="\r", file=sys.stderr, flush=True)
@@ -340,6 +366,8 @@ def main(argv=None) -> int:
     p.add_argument("--budget", type=float, default=None,
                    help="seconds per contender and mode and cell (quick 0.3, full 1.0)")
     p.add_argument("--no-torch", action="store_true")
+    p.add_argument("--auto", action="store_true",
+                   help="also numrnn with set_blas_threads('auto') (a 4th contender)")
     p.add_argument("--memory", action="store_true", help="also the peak-memory table")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     p.add_argument("--plot", metavar="JSON", help="only draw docs/results/grid.png from JSON")

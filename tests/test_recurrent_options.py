@@ -275,3 +275,36 @@ def test_stateful_model_carries_states_between_predict_calls(rng):
     with pytest.raises(ValueError, match="exactly 2"):
         stateful.predict(ids[:1], batch_size=1)
     stateful.fit(ids[:, :6], np.ones(2), batch_size=2, shuffle=False, verbose=0)
+
+
+# ---- BLAS thread policy ----------------------------------------------------------------------
+def test_auto_blas_policy_uses_every_core_only_for_big_matmuls(rng):
+    import os
+
+    from threadpoolctl import threadpool_info
+
+    def blas_threads_now():
+        return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+    with pytest.raises(ValueError, match="'auto'"):
+        backend.set_blas_threads("fast")
+    try:
+        backend.set_blas_threads("auto")
+        with backend.blas_threads():
+            assert blas_threads_now() == {1}
+            with backend.blas_threads_for(backend.AUTO_MIN_FLOPS / 2):
+                assert blas_threads_now() == {1}
+            with backend.blas_threads_for(backend.AUTO_MIN_FLOPS):
+                assert blas_threads_now() == {os.cpu_count()}
+            assert blas_threads_now() == {1}
+            layer = LSTM(64, return_sequences=True)     # its projection is above the bound
+            x = rng.standard_normal((64, 50, 64)).astype(np.float32)
+            out = layer(x, training=True)
+            dx = layer.backward(np.ones_like(out))
+        backend.set_blas_threads(1)
+        with backend.blas_threads():
+            np.testing.assert_allclose(layer(x, training=True), out, rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(layer.backward(np.ones_like(out)), dx, rtol=1e-4,
+                                       atol=1e-5)
+    finally:
+        backend.set_blas_threads(1)

@@ -360,7 +360,8 @@ class RNN(Layer):
             seq, finals = hs[1:], self._final_states()
         else:
             self._recorded = False
-            seq, finals = self._infer_steps(self._xs, states0, self._skip_tm)
+            with backend.blas_threads_for(self._step_flops(batch)):
+                seq, finals = self._infer_steps(self._xs, states0, self._skip_tm)
         output = seq.transpose(1, 0, 2).copy() if self.return_sequences else finals[0].copy()
         if self.stateful:
             self.states = [s.copy() for s in finals]
@@ -372,8 +373,13 @@ class RNN(Layer):
         """Run the caching forward on the current call's inputs, for backward/internals."""
         steps, batch = self._xs.shape[:2]
         self._ws = self._workspace(steps, batch)
-        self._forward_steps(self._xs, self._states0, self._mask_tm)
+        with backend.blas_threads_for(self._step_flops(batch)):
+            self._forward_steps(self._xs, self._states0, self._mask_tm)
         self._recorded = True
+
+    def _step_flops(self, batch: int) -> float:
+        """Floating-point operations of one step's recurrent matmul, h_{t-1} U."""
+        return 2.0 * batch * self.units * self.n_gates * self.units
 
     def _dropout_masks(self, batch: int, d: int):
         """One (B, D) input mask and one (B, H) state mask for this batch (or None)."""
@@ -448,7 +454,8 @@ class RNN(Layer):
                 d_last[0] += d_output
         if not self._recorded:  # the forward was an inference call: record it now
             self._record()
-        dxs, d_states0 = self._backward_steps(d_seq, d_last, self._mask_tm)
+        with backend.blas_threads_for(self._step_flops(batch)):
+            dxs, d_states0 = self._backward_steps(d_seq, d_last, self._mask_tm)
         if self._in_mask is not None:
             dxs *= self._in_mask
         self.d_initial_state = d_states0 if self._has_initial_state else None
@@ -463,10 +470,10 @@ class RNN(Layer):
         steps, batch, width = dz.shape
         dz2 = dz.reshape(steps * batch, width)
         x2 = self._xs.reshape(steps * batch, -1)
-        self.grads["kernel"] = x2.T @ dz2
+        self.grads["kernel"] = _gradient_product(x2.T, dz2)
         if self.use_bias:
             self.grads["bias"] = dz2.sum(axis=0)
-        return (dz2 @ self.params["kernel"].T).reshape(steps, batch, -1)
+        return _gradient_product(dz2, self.params["kernel"].T).reshape(steps, batch, -1)
 
     # ---- step-through -------------------------------------------------------------------
     def internals(self) -> dict[str, np.ndarray]:
@@ -533,9 +540,17 @@ class RNN(Layer):
 
 def _project_all_steps(xs: np.ndarray, w: np.ndarray, b: np.ndarray, out: np.ndarray):
     """x_t W + b for every step t at once, in one matmul call, into ``out`` (T, B, G*H)."""
-    np.matmul(xs, w, out=out)  # measured faster here than the (T*B, D) x (D, G*H) reshape
+    with backend.blas_threads_for(2.0 * xs.size * w.shape[1]):
+        np.matmul(xs, w, out=out)  # measured faster here than the (T*B, D) x (D, G*H) reshape
     out += b
     return out
+
+
+def _gradient_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for the big products over all steps (dW, dU, dx): every core under the 'auto'
+    BLAS policy (numrnn.backend.set_blas_threads)."""
+    with backend.blas_threads_for(2.0 * a.shape[0] * a.shape[1] * b.shape[1]):
+        return a @ b
 
 
 def _carry_masked(new: np.ndarray, old: np.ndarray, skip: np.ndarray) -> None:
@@ -651,7 +666,7 @@ class SimpleRNN(RNN):
             if m is not None:
                 dh_next += carry
         hs_prev = self._recurrent_inputs().reshape(-1, self.units)
-        self.grads["recurrent_kernel"] = hs_prev.T @ dz.reshape(-1, self.units)
+        self.grads["recurrent_kernel"] = _gradient_product(hs_prev.T, dz.reshape(-1, self.units))
         dxs = self._input_side_grads(dz)
         self.grads = {k: self.grads[k] for k in self.params}  # Keras order
         return dxs, [dh_next.copy()]
@@ -900,7 +915,8 @@ class LSTM(RNN):
                 dc_prev += carry_c
         dh_next, dc_next = ws["dh_next"], ws["dc_next"]
         dz2 = dz.reshape(-1, 4 * h)
-        self.grads["recurrent_kernel"] = self._recurrent_inputs().reshape(-1, h).T @ dz2
+        self.grads["recurrent_kernel"] = _gradient_product(
+            self._recurrent_inputs().reshape(-1, h).T, dz2)
         dxs = self._input_side_grads(dz)
         self.grads = {k: self.grads[k] for k in self.params}
         return dxs, [dh_next.copy(), dc_next.copy()]
@@ -1128,15 +1144,15 @@ class GRU(RNN):
                 dh_next += carry
         if self.reset_after:
             drec2 = drec.reshape(-1, 3 * h)
-            self.grads["recurrent_kernel"] = h_in.reshape(-1, h).T @ drec2
+            self.grads["recurrent_kernel"] = _gradient_product(h_in.reshape(-1, h).T, drec2)
             dxs = self._input_side_grads(dz)
             if self.use_bias:
                 self.grads["bias"] = np.stack([self.grads["bias"], drec2.sum(axis=0)])
         else:
             dz2 = dz.reshape(-1, 3 * h)
             du = np.empty_like(u)
-            du[:, : 2 * h] = h_in.reshape(-1, h).T @ dz2[:, : 2 * h]
-            du[:, 2 * h :] = rec[..., :h].reshape(-1, h).T @ dz2[:, 2 * h :]
+            du[:, : 2 * h] = _gradient_product(h_in.reshape(-1, h).T, dz2[:, : 2 * h])
+            du[:, 2 * h :] = _gradient_product(rec[..., :h].reshape(-1, h).T, dz2[:, 2 * h :])
             self.grads["recurrent_kernel"] = du
             dxs = self._input_side_grads(dz)
         self.grads = {k: self.grads[k] for k in self.params}
