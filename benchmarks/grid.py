@@ -16,13 +16,15 @@ Grid: cell in {LSTM, GRU, SimpleRNN}, hidden units H in {32, 128, 512}, steps T 
 Contenders: numrnn (BLAS pinned to one thread, its default), PyTorch 2.13 at 1 and at 2
 threads, and with ``--auto`` numrnn under the 'auto' BLAS policy. They take turns in blocks
 of calls (one untimed call first) in a rotating order, as imdb_speed.py does, so a change in
-the machine's load hits all alike; the median per call is kept, and the load average is
-recorded with every cell. Also per cell:
+the machine's load hits all alike; the median per call is kept (and the minimum, the least
+disturbed call on a busy machine; "r(min)" is the ratio of minimums), and the load average
+is recorded with every cell. Also per cell:
 
 * GFLOP/s of the matmul work, 2 B T (D + H) G H for a forward (G = 4, 3, 1 blocks) and three
-  times that for a training pass, next to what ``np.matmul`` alone achieves on the same
-  shapes (one (T B, D) x (D, G H) projection + T times (B, H) x (H, G H)) at 1 and 2 BLAS
-  threads: the distance to the hardware;
+  times that for a training pass (with ``--clock cpu``: per CPU second), next to what
+  ``np.matmul`` alone achieves (wall clock) on the same shapes (one (T B, D) x (D, G H)
+  projection + T times (B, H) x (H, G H)) at 1 and 2 BLAS threads: the distance to the
+  hardware;
 * numrnn's phase split: input projection, the rest of the forward loop, backward.
 
 Peak memory (``--memory``, in fresh subprocesses, ru_maxrss growth over the step): an LSTM
@@ -145,14 +147,19 @@ class Torch:
             self.module(self.x)
 
 
+CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
+_clock = time.perf_counter
+
+
 def _timed(fn, *args, **kwargs) -> float:
-    start = time.perf_counter()
+    start = _clock()
     fn(*args, **kwargs)
-    return time.perf_counter() - start
+    return _clock() - start
 
 
 def interleaved(contenders, mode: str, budget: float, rounds: int = 3) -> dict:
-    """Median seconds per call of ``mode`` for each contender, in rotating blocks."""
+    """(median, minimum) seconds per call of ``mode`` for each contender, in rotating
+    blocks. On a busy machine the minimum is the least disturbed call."""
     calls = {c.label: getattr(c, mode) for c in contenders}
     first = {label: _timed(fn) for label, fn in calls.items()}  # also warms up
     slowest = max(first.values())
@@ -163,7 +170,13 @@ def interleaved(contenders, mode: str, budget: float, rounds: int = 3) -> dict:
         for label in labels[k % len(labels):] + labels[:k % len(labels)]:
             calls[label]()  # untimed: this contender's data back into the caches
             times[label] += [_timed(calls[label]) for _ in range(block)]
-    return {label: statistics.median(v) for label, v in times.items()}
+    return {label: (statistics.median(v), min(v)) for label, v in times.items()}
+
+
+def _wall(fn, *args, **kwargs) -> float:
+    start = time.perf_counter()
+    fn(*args, **kwargs)
+    return time.perf_counter() - start
 
 
 # ---- the hardware reference: np.matmul alone on the same shapes --------------------------------
@@ -178,8 +191,8 @@ def _gemm_seconds(m, k, n, threads, controller) -> float:
         out = np.empty((m, n), np.float32)
         with controller.limit(limits=threads, user_api="blas"):
             np.matmul(a, b, out=out)
-            reps = max(3, min(2000, int(0.02 / max(_timed(np.matmul, a, b, out=out), 1e-7))))
-            samples = [_timed(np.matmul, a, b, out=out) for _ in range(reps)]
+            reps = max(3, min(2000, int(0.02 / max(_wall(np.matmul, a, b, out=out), 1e-7))))
+            samples = [_wall(np.matmul, a, b, out=out) for _ in range(reps)]
         _GEMM_CACHE[key] = statistics.median(samples)
     return _GEMM_CACHE[key]
 
@@ -279,18 +292,20 @@ def run_grid(args) -> list[dict]:
     rows = []
     configs = list(itertools.product(cells, grid["H"], grid["T"], grid["B"]))
     print(f"{'cell':<10}{'H':>4}{'T':>5}{'B':>5} {'mode':<8}{'numrnn':>10}{'torch 1t':>10}"
-          f"{'torch 2t':>10}{'ratio':>7}{'GF/s':>7}{'gemm1':>7}{'gemm2':>7}  load")
+          f"{'torch 2t':>10}{'ratio':>7}{'GF/s':>7}{'gemm1':>7}{'gemm2':>7}{'r(min)':>7}  load")
     for n, (cell, h, t, b) in enumerate(configs):
         load = os.getloadavg()[0]
         contenders = [Numrnn(cell, h, t, b)] + ([NumrnnAuto(cell, h, t, b)] if args.auto else [])
         if not args.no_torch:
-            contenders += [Torch(cell, h, t, b, 1), Torch(cell, h, t, b, 2)]
+            contenders += [Torch(cell, h, t, b, n) for n in ((1,) if args.clock == "cpu"
+                                                             else (1, 2))]
         row = {"cell": cell, "H": h, "T": t, "B": b, "load_average": load}
         backend.set_blas_threads(1)
         with backend.blas_threads():
             for mode in ("train", "forward"):
-                row[mode] = {k: v * 1e3 for k, v in
-                             interleaved(contenders, mode, args.budget).items()}
+                timing = interleaved(contenders, mode, args.budget)
+                row[mode] = {k: v[0] * 1e3 for k, v in timing.items()}
+                row[f"{mode}_min"] = {k: v[1] * 1e3 for k, v in timing.items()}
             row["phases"] = contenders[0].phases()
         flops = forward_flops(cell, h, t, b)
         row["gflop_forward"] = flops / 1e9
@@ -300,15 +315,19 @@ def run_grid(args) -> list[dict]:
             ms = row[mode]
             torch_best = min((v for k, v in ms.items() if k.startswith("torch")), default=None)
             row[f"{mode}_ratio"] = ms["numrnn"] / torch_best if torch_best else None
+            mins = row[f"{mode}_min"]
+            row[f"{mode}_ratio_of_minimums"] = mins["numrnn"] / min(
+                v for k, v in mins.items() if k.startswith("torch")) if torch_best else None
             if args.auto:
                 row[f"{mode}_auto_vs_1thread"] = ms["numrnn auto"] / ms["numrnn"]
             row[f"{mode}_gflops"] = factor * flops / (ms["numrnn"] / 1e3) / 1e9
             ratio = f"{row[f'{mode}_ratio']:.2f}" if torch_best else "-"
+            ratio_min = f"{row[f'{mode}_ratio_of_minimums']:.2f}" if torch_best else "-"
             t1 = f"{ms.get('torch 1t', float('nan')):.3f}"
             t2 = f"{ms.get('torch 2t', float('nan')):.3f}"
             print(f"{cell:<10}{h:>4}{t:>5}{b:>5} {mode:<8}{ms['numrnn']:>10.3f}{t1:>10}{t2:>10}"
                   f"{ratio:>7}{row[f'{mode}_gflops']:>7.1f}{row['sgemm_gflops']['1']:>7.1f}"
-                  f"{row['sgemm_gflops']['2']:>7.1f}  {load:.1f}"
+                  f"{row['sgemm_gflops']['2']:>7.1f}{ratio_min:>7}  {load:.1f}"
                   + (f"  auto/1t {row[f'{mode}_auto_vs_1thread']:.2f}" if args.auto else ""),
                   flush=True)
         row["load_average_after"] = os.getloadavg()[0]
@@ -348,7 +367,8 @@ def plot(record: dict, path: Path) -> None:
             ax.set_xticks(range(len(bs)), [f"B={b}" for b in bs])
             ax.set_yticks(range(len(hs) * len(ts)), [f"H={h} T={t}" for h in hs for t in ts])
             ax.set_title(f"{cell} {mode}: numrnn / best torch", fontsize=9)
-    fig.suptitle(f"{record['date']}, load {record['load_average_before']:.1f}; "
+    fig.suptitle(f"{record['date']}, {record.get('clock', 'wall')} clock, load "
+                 f"{record['load_average_before']:.1f}; "
                  "< 1: numrnn faster", fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -369,6 +389,9 @@ def main(argv=None) -> int:
     p.add_argument("--auto", action="store_true",
                    help="also numrnn with set_blas_threads('auto') (a 4th contender)")
     p.add_argument("--memory", action="store_true", help="also the peak-memory table")
+    p.add_argument("--clock", choices=CLOCK, default="wall",
+                   help="wall (default), or cpu: the process's CPU time, far less disturbed by "
+                        "a busy machine; single-threaded contenders only (drops torch 2t)")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     p.add_argument("--plot", metavar="JSON", help="only draw docs/results/grid.png from JSON")
     p.add_argument("--memory-probe", nargs=7, help=argparse.SUPPRESS)
@@ -377,16 +400,19 @@ def main(argv=None) -> int:
         lib, cell, h, t, b, mode, batches = args.memory_probe
         print(memory_probe(lib, cell, int(h), int(t), int(b), mode, int(batches)))
         return 0
-    png = ROOT / "docs" / "results" / "grid.png"
+    png = ROOT / "docs" / "results" / ("grid-cpu.png" if args.clock == "cpu" else "grid.png")
     if args.plot:
         plot(json.loads(Path(args.plot).read_text(encoding="utf-8")), png)
         return 0
+    global _clock
+    _clock = CLOCK[args.clock]
     if args.budget is None:
         args.budget = 0.3 if args.quick else 1.0
     record = {"command": "python benchmarks/grid.py " + " ".join(
                   sys.argv[1:] if argv is None else argv),
               "date": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine_info(),
               "load_average_before": os.getloadavg()[0], "input_width": D, "dtype": "float32",
+              "clock": args.clock,
               "units": "ms per call (median); GFLOP/s of the matmul work"}
     record["memory"] = memory_table(not args.no_torch) if args.memory else None
     record["numrnn_training_bytes_per_BTH_element"] = numrnn_bytes_per_element()
@@ -403,8 +429,9 @@ def main(argv=None) -> int:
     print(f"load average before {record['load_average_before']:.2f}, "
           f"after {record['load_average_after']:.2f}")
     out = Path(args.out)
-    name = f"grid{'-quick' if args.quick else ''}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    for path in (out / name, out / f"grid{'-quick' if args.quick else ''}-latest.json"):
+    kind = ("-quick" if args.quick else "") + ("-cpu" if args.clock == "cpu" else "")
+    name = f"grid{kind}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    for path in (out / name, out / f"grid{kind}-latest.json"):
         with atomic_write(path, "w", encoding="utf-8") as f:
             json.dump(record, f, indent=1)
     print(f"wrote {out / name}")

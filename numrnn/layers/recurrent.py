@@ -540,8 +540,12 @@ class RNN(Layer):
 
 def _project_all_steps(xs: np.ndarray, w: np.ndarray, b: np.ndarray, out: np.ndarray):
     """x_t W + b for every step t at once, in one matmul call, into ``out`` (T, B, G*H)."""
+    steps, batch, d = xs.shape
     with backend.blas_threads_for(2.0 * xs.size * w.shape[1]):
-        np.matmul(xs, w, out=out)  # measured faster here than the (T*B, D) x (D, G*H) reshape
+        if batch < 32 or d >= 64:  # one (T*B, D) x (D, G*H) product
+            np.matmul(xs.reshape(steps * batch, d), w, out=out.reshape(steps * batch, -1))
+        else:  # T products of (B, D) x (D, G*H): measured faster for narrow inputs
+            np.matmul(xs, w, out=out)
     out += b
     return out
 
