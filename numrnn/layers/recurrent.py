@@ -542,9 +542,9 @@ def _project_all_steps(xs: np.ndarray, w: np.ndarray, b: np.ndarray, out: np.nda
     """x_t W + b for every step t at once, in one matmul call, into ``out`` (T, B, G*H)."""
     steps, batch, d = xs.shape
     with backend.blas_threads_for(2.0 * xs.size * w.shape[1]):
-        if batch < 32 or d >= 64:  # one (T*B, D) x (D, G*H) product
+        if batch < 8 or d * w.shape[1] >= 64 * 512:  # one (T*B, D) x (D, G*H) product
             np.matmul(xs.reshape(steps * batch, d), w, out=out.reshape(steps * batch, -1))
-        else:  # T products of (B, D) x (D, G*H): measured faster for narrow inputs
+        else:  # T products of (B, D) x (D, G*H): measured faster for these shapes
             np.matmul(xs, w, out=out)
     out += b
     return out
@@ -709,6 +709,9 @@ class LSTM(RNN):
     Weights: kernel W (D, 4H), recurrent_kernel U (H, 4H), bias b (4H,), blocks [i|f|c|o];
     ``unit_forget_bias`` starts b_f at 1. sigma is ``recurrent_activation`` (sigmoid;
     Keras 2.1 used 'hard_sigmoid'), act is ``activation`` (tanh).
+
+    Dropout, recurrent dropout (one mask for all four gates), statefulness, go_backwards,
+    unroll, implementation: see ``RNN``.
 
     Backward at step t, from dh = dL/dh_t and dc = dL/dc_t (including what flows back):
         dc  += dh * o_t * act'(c_t)
@@ -957,6 +960,9 @@ class GRU(RNN):
     Weights: kernel (D, 3H), recurrent_kernel (H, 3H), bias (3H,) or, with
     ``reset_after=True`` (the modern Keras and PyTorch form, the default), (2, 3H):
     row 0 the input bias, row 1 the recurrent bias.
+
+    Dropout, recurrent dropout (one mask for all three gates, not on the direct path
+    z_t * h_{t-1}), statefulness, go_backwards, unroll, implementation: see ``RNN``.
     """
 
     n_gates = 3
