@@ -84,7 +84,7 @@ def test_forward_invalidates_backward_values_in_internals(rng, cls, training):
                          list(itertools.product(RECURRENT, [False, True])))
 def test_inference_allocates_only_what_forward_needs(cls, return_sequences):
     """Issue 8, defect 4: a forward-only call allocates (and keeps) the input projection, the
-    input copy, two state buffers and the outputs, not the backward caches (several times
+    input copies, two state buffers and the outputs, not the backward caches (several times
     more: gates, derivatives, dh, dz, ... per step)."""
     b, t, d, h = 64, 50, 8, 32
     layer = cls(h, return_sequences=return_sequences)
@@ -92,7 +92,8 @@ def test_inference_allocates_only_what_forward_needs(cls, return_sequences):
     layer.build((None, t, d))
     item = 4
     projection = t * b * layer.n_gates * h * item
-    needed = projection + t * b * d * item + (2 * t * b * h * item if return_sequences else 0)
+    # the input copy (and LSTM's transposed one), the projection, the outputs
+    needed = projection + 2 * t * b * d * item + (2 * t * b * h * item if return_sequences else 0)
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     layer(x)
@@ -127,3 +128,38 @@ def test_go_backwards_reverses_the_mask_with_the_outputs(rng, cls):
     expected = second(first(x))
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(first.compute_mask(padded, mask), mask[:, ::-1])
+
+
+@pytest.mark.parametrize("return_sequences, masked, go_backwards, activations",
+                         [(False, False, False, ("tanh", "sigmoid")),
+                          (True, True, True, ("tanh", "sigmoid")),
+                          (True, True, False, ("sigmoid", "sigmoid")),
+                          (False, True, True, ("relu", "hard_sigmoid"))])
+def test_lstm_feature_major_inference_equals_recording_forward(
+        float64, rng, monkeypatch, return_sequences, masked, go_backwards, activations):
+    """From FEATURE_MAJOR_MIN_BATCH samples on, LSTM's inference loop runs transposed with
+    the gates reordered; it must give the recording path's values."""
+    from numrnn.layers import recurrent
+
+    b = recurrent.FEATURE_MAJOR_MIN_BATCH
+    used = []
+    original = LSTM._infer_steps_feature_major
+    monkeypatch.setattr(LSTM, "_infer_steps_feature_major",
+                        lambda self, *a: used.append(1) or original(self, *a))
+    layer = LSTM(H, activation=activations[0], recurrent_activation=activations[1],
+                 return_sequences=return_sequences, go_backwards=go_backwards,
+                 return_state=True)
+    layer.build((None, T, D))
+    _random_biases(layer, rng)
+    mask = np.ones((b, T), bool)
+    if masked:
+        mask[: b // 2, :3] = False
+        mask[-1, 4:] = False
+    kw = {"mask": mask if masked else None,
+          "initial_state": [rng.standard_normal((b, H)) for _ in range(2)]}
+    x = rng.standard_normal((b, T, D))
+    train = layer.forward(x, training=True, **kw)
+    infer = layer.forward(x, **kw)
+    assert used == [1]
+    for a, c in zip(train, infer):
+        np.testing.assert_allclose(c, a, rtol=1e-13, atol=1e-15)

@@ -538,6 +538,11 @@ class RNN(Layer):
         return super().from_config(config)
 
 
+# LSTM's forward-only loop runs feature-major from this batch size on (see
+# LSTM._infer_steps_feature_major); below it the batch-major loop was as fast or faster.
+FEATURE_MAJOR_MIN_BATCH = 64
+
+
 def _project_all_steps(xs: np.ndarray, w: np.ndarray, b: np.ndarray, out: np.ndarray):
     """x_t W + b for every step t at once, in one matmul call, into ``out`` (T, B, G*H)."""
     steps, batch, d = xs.shape
@@ -859,6 +864,8 @@ class LSTM(RNN):
                 _carry_masked(hs[t + 1], hs[t], skip[t])
 
     def _infer_steps(self, xs, states0, skip):
+        if xs.shape[1] >= FEATURE_MAJOR_MIN_BATCH:
+            return self._infer_steps_feature_major(xs, states0, skip)
         ws = self._inference_workspace(*xs.shape[:2])
         w, u, b = self._scaled_weights()
         hs, cs, rec, tmp, seq = ws["h"], ws["c"], ws["rec"], ws["tmp"], self.return_sequences
@@ -873,6 +880,66 @@ class LSTM(RNN):
                 _carry_masked(h_new, h_prev, skip[t])
         last = xs.shape[0] % 2
         return (hs[1:] if seq else None), [hs[-1] if seq else hs[last], cs[last]]
+
+    def _infer_steps_feature_major(self, xs, states0, skip):
+        """The forward-only loop with every array transposed, (features, batch), and the
+        gates in the order i, f, o, g: then each gate is one contiguous block, the three
+        sigmoid gates one block, and the gate activations act on whole blocks. Same
+        equations as ``_step``; measured 6-27% faster than the batch-major loop for batches
+        of 64-128 (docs/performance.md), as fast or slower for batches of 16-32, hence only
+        from FEATURE_MAJOR_MIN_BATCH samples. Returns what ``_infer_steps`` returns, as views."""
+        h = self.units
+        steps, batch, d = xs.shape
+        key = (steps, batch, d, self.return_sequences)
+        if getattr(self, "_infer_fm", None) is None or self._infer_fm[0] != key:
+            shapes = {"xs": (steps, d, batch), "xw": (steps, 4 * h, batch),
+                      "h": (steps + 1 if self.return_sequences else 2, h, batch),
+                      "c": (2, h, batch), "rec": (4 * h, batch), "tmp": (h, batch)}
+            self._infer_ws = None  # one inference workspace at a time
+            self._infer_fm = (key, {k: np.empty(v, self.dtype) for k, v in shapes.items()})
+        ws = self._infer_fm[1]
+        w, u, b = self._scaled_weights()
+        order = np.r_[0 : 2 * h, 3 * h : 4 * h, 2 * h : 3 * h]  # [i f c o] -> [i f o c]
+        w_t, u_t = np.ascontiguousarray(w[:, order].T), np.ascontiguousarray(u[:, order].T)
+        np.copyto(ws["xs"], xs.transpose(0, 2, 1))
+        xw = np.matmul(w_t, ws["xs"], out=ws["xw"])  # (T, 4H, B): W^T x_t^T for all steps
+        xw += b[order][:, None]
+        hs, cs, rec, tmp, seq = ws["h"], ws["c"], ws["rec"], ws["tmp"], self.return_sequences
+        hs[0], cs[0] = states0[0].T, states0[1].T
+        skip_t = None if skip is None else skip.transpose(0, 2, 1)  # (T, 1, B)
+        for t in range(steps):
+            h_prev, h_new = (hs[t], hs[t + 1]) if seq else (hs[t % 2], hs[(t + 1) % 2])
+            c_prev, c_new = cs[t % 2], cs[(t + 1) % 2]
+            z = xw[t]
+            np.matmul(u_t, h_prev, out=rec)
+            z += rec
+            self._activate_gate_blocks(z[: 3 * h], z[3 * h :])
+            np.multiply(z[h : 2 * h], c_prev, out=c_new)      # f * c_{t-1}
+            np.multiply(z[:h], z[3 * h :], out=tmp)           # i * g
+            c_new += tmp
+            self.activation.forward(c_new, out=tmp)
+            np.multiply(z[2 * h : 3 * h], tmp, out=h_new)     # o * act(c_t)
+            if skip_t is not None:
+                _carry_masked(c_new, c_prev, skip_t[t])
+                _carry_masked(h_new, h_prev, skip_t[t])
+        last = steps % 2
+        h_last = hs[-1] if seq else hs[last]
+        return (hs[1:].transpose(0, 2, 1) if seq else None), [h_last.T, cs[last].T]
+
+    def _activate_gate_blocks(self, sig_block: np.ndarray, act_block: np.ndarray) -> None:
+        """sigma on the (i, f, o) block and act on the g block, in place; with the fused
+        form the inputs were scaled in the weights, so b*tanh(.)+c per block remains."""
+        if self._fused is None:
+            self.recurrent_activation.forward(sig_block, out=sig_block)
+            self.activation.forward(act_block, out=act_block)
+            return
+        for block, (_, scale, shift) in ((sig_block, self.recurrent_activation.tanh_form),
+                                         (act_block, self.activation.tanh_form)):
+            np.tanh(block, out=block)
+            if scale != 1:
+                block *= scale
+            if shift != 0:
+                block += shift
 
     def _backward_steps(self, d_seq, d_last, m):
         ws, h = self._ws, self.units
