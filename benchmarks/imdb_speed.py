@@ -121,10 +121,14 @@ def machine_info() -> dict:
     return info
 
 
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+_clock = time.perf_counter
+
+
 def timed(fn, *args) -> float:
-    start = time.perf_counter()
+    start = _clock()
     fn(*args)
-    return time.perf_counter() - start
+    return _clock() - start
 
 
 def bench_experiment(name, x, y, vocab, steps, epochs, use_torch, torch_threads, block=10):
@@ -161,7 +165,8 @@ def bench_experiment(name, x, y, vocab, steps, epochs, use_torch, torch_threads,
     for _ in range(epochs):
         for r in runners:
             times[r.label]["epoch"].append(timed(r.epoch, x, y))
-    return {label: {k: statistics.median(v) for k, v in t.items()} for label, t in times.items()}
+    return {label: {k: statistics.median(v) if v else float("nan") for k, v in t.items()}
+            for label, t in times.items()}
 
 
 def peak_memory_of_experiments() -> dict:
@@ -209,6 +214,9 @@ def main(argv=None) -> int:
     p.add_argument("--no-torch", action="store_true", help="time numrnn only")
     p.add_argument("--no-memory", action="store_true",
                    help="skip the peak-memory run of python -m numrnn.experiments imdb")
+    p.add_argument("--clock", choices=CLOCKS, default="wall",
+                   help="wall (default), or cpu: process CPU time, far less disturbed by a busy "
+                        "machine; then PyTorch runs with one thread only")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     args = p.parse_args(argv)
     for name in args.experiments:
@@ -228,6 +236,10 @@ def main(argv=None) -> int:
         import torch  # imported after the memory run, see above
 
         torch_threads = sorted({torch.get_num_threads(), 1}, reverse=True)
+        if args.clock == "cpu":  # CPU time of 2 threads is not comparable to wall time
+            torch_threads = [1]
+    global _clock
+    _clock = CLOCKS[args.clock]
     x, y, vocab = load_data(args.synthetic)
     load_before = os.getloadavg()
     results = {}
@@ -239,6 +251,7 @@ def main(argv=None) -> int:
                   sys.argv[1:] if argv is None else argv),
               "date": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine_info(),
               "load_average_before": load_before, "load_average_after": os.getloadavg(),
+              "clock": args.clock,
               "steps": args.steps, "protocol": "blocks of 10 timed steps (after 1 untimed), "
               "rotating order; medians", "data": "synthetic" if args.synthetic else "imdb",
               "seconds": results}

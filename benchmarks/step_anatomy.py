@@ -58,7 +58,9 @@ def phases(name: str, steps: int) -> dict[str, float]:
             idx = rng.choice(len(x), 128, replace=False)
             xb, yb = x[idx], y[idx]
             e = clock("1 embedding gather", emb.forward, xb)
-            r = clock("2 recurrent forward", rec.forward, e)
+            # training=True: the recording forward, as fit runs it (a plain call takes the
+            # forward-only path, and backward would then re-record inside phase 5)
+            r = clock("2 recurrent forward", lambda v: rec.forward(v, training=True), e)
 
             def head_forward(v, targets):
                 for layer in head:

@@ -7,6 +7,7 @@ that it is easy to find and to reset (``clear_session``).
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ _ACCEPTED_FLOATX = ("float32", "float64")
 
 _rng = np.random.default_rng()
 _name_counters: dict[str, int] = defaultdict(int)
-_blas_threads: int | None = 1
+_blas_threads: int | str | None = 1
 
 
 def floatx() -> str:
@@ -84,36 +85,60 @@ def clear_session() -> None:
     _name_counters.clear()
 
 
-def set_blas_threads(n: int | None) -> None:
+def set_blas_threads(n: int | str | None) -> None:
     """BLAS threads used while numrnn trains or predicts; ``None`` leaves BLAS alone.
 
     The default is 1. An RNN step is a chain of small matmuls; on a 2-core machine with
     another busy process, two OpenBLAS threads made a whole LSTM(32) step 1.5-2.5x
     slower, while on an idle machine they changed nothing (docs/performance.md).
+
+    ``'auto'``: one thread, except for a matmul of at least ``AUTO_MIN_FLOPS`` (the input
+    projection, the weight gradients, and the per-step products of a large layer), which
+    uses every core. Off by default: on a shared machine it measured slower
+    (benchmarks/blas_policy.py; docs/performance.md).
     """
     global _blas_threads
-    if n is not None and (not isinstance(n, int) or n < 1):
-        raise ValueError(f"set_blas_threads: n={n!r}; accepted: a positive int or None")
+    if n != "auto" and n is not None and (not isinstance(n, int) or isinstance(n, bool)
+                                          or n < 1):
+        raise ValueError(f"set_blas_threads: n={n!r}; accepted: a positive int, 'auto' or None")
     _blas_threads = n
 
+
+# Smallest matmul (in floating-point operations) that the 'auto' policy gives every core:
+# two switches cost ~17 us (benchmarks/blas_policy.py), so the product must take well over
+# 100 us on one core for a second thread to be able to pay.
+AUTO_MIN_FLOPS = 20e6
 
 _controller = None
 
 
-@contextlib.contextmanager
-def blas_threads() -> Iterator[None]:
-    """Context in which BLAS uses the configured number of threads.
-
-    The thread-pool controller is made once: building it scans every loaded library
-    (about 0.4 ms), far more than an RNN step on a small batch.
-    """
+def _threadpool_controller():
+    """Made once: building it scans every loaded library (about 0.4 ms), far more than an
+    RNN step on a small batch; entering one of its limits costs ~9 us."""
     global _controller
-    if _blas_threads is None:
-        yield
-        return
     if _controller is None:
         from threadpoolctl import ThreadpoolController
 
         _controller = ThreadpoolController()
-    with _controller.limit(limits=_blas_threads, user_api="blas"):
+    return _controller
+
+
+@contextlib.contextmanager
+def blas_threads() -> Iterator[None]:
+    """Context in which BLAS uses the configured number of threads (1 for ``'auto'``)."""
+    if _blas_threads is None:
+        yield
+        return
+    limit = 1 if _blas_threads == "auto" else _blas_threads
+    with _threadpool_controller().limit(limits=limit, user_api="blas"):
+        yield
+
+
+@contextlib.contextmanager
+def blas_threads_for(flops: float) -> Iterator[None]:
+    """With the ``'auto'`` policy, every core for work of at least AUTO_MIN_FLOPS; else as is."""
+    if _blas_threads != "auto" or flops < AUTO_MIN_FLOPS:
+        yield
+        return
+    with _threadpool_controller().limit(limits=os.cpu_count() or 1, user_api="blas"):
         yield
