@@ -236,7 +236,10 @@ def test_11_version_1_files_still_load(rng, tmp_path):
      r".*name, input_shape"),
     (lambda: Concatenate(axis=1, bogus=True), r"Concatenate got an unexpected keyword argument "
                                               r"'bogus'; accepted: axis, name"),
-    (lambda: LSTM(2, unroll=True), r"LSTM: the Keras argument 'unroll' is not supported"),
+    (lambda: LSTM(2, time_major=True), r"LSTM got an unexpected keyword argument 'time_major'; "
+                                       r"accepted: units, activation"),
+    (lambda: emb_lstm().fit(np.ones((2, 6), int), [0, 1], steps_per_epoch=2),
+     r"fit: the Keras argument 'steps_per_epoch' is not supported: numrnn's fit"),
     (lambda: emb_lstm().fit(np.ones((2, 6), int), [0, 1], nb_epoch=2),
      r"fit got an unexpected keyword argument 'nb_epoch'; accepted: x, y, batch_size"),
     (lambda: emb_lstm().compile("sgd", "mse", weighted_metrics=["acc"]),

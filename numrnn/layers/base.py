@@ -61,8 +61,9 @@ def as_float_array(x: Any, dtype: np.dtype, argument: str, finite: bool = False)
 
 # Keras arguments numrnn deliberately does not take, and why (the TypeError says so).
 _NOT_SUPPORTED = {
-    "unroll": "numrnn always loops over the time steps (there is no graph to unroll)",
-    "implementation": "numrnn has one implementation per layer",
+    "steps_per_epoch": "numrnn's fit/evaluate take arrays, not data tensors or generators, "
+                       "so an epoch is always one pass over the arrays",
+    "validation_steps": "numrnn's fit takes arrays, not data tensors or generators",
 }
 
 
