@@ -95,7 +95,9 @@ class Sequential(Model):
         self._build_chain(list(self._stack), input_shape)
 
     def _build_chain(self, layers: list[Layer], input_shape) -> None:
-        shape = (None, *tuple(input_shape)[1:])
+        # A batch size declared by the first layer (batch_input_shape, batch_size=) is kept,
+        # as Keras does: stateful layers need it.
+        shape = tuple(input_shape)
         first = layers[0]
         dtype = first.dtype if first.dtype.kind == "f" else None
         tensor = Input(batch_shape=shape, dtype=dtype.name if dtype is not None else None,

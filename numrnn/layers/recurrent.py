@@ -548,7 +548,7 @@ def _project_all_steps(xs: np.ndarray, w: np.ndarray, b: np.ndarray, out: np.nda
     steps, batch, d = xs.shape
     with backend.blas_threads_for(2.0 * xs.size * w.shape[1]):
         if batch < 8 or d * w.shape[1] >= 64 * 512:  # one (T*B, D) x (D, G*H) product
-            np.matmul(xs.reshape(steps * batch, d), w, out=out.reshape(steps * batch, -1))
+            np.matmul(xs.reshape(steps * batch, d), w, out=out.reshape(steps * batch, w.shape[1]))
         else:  # T products of (B, D) x (D, G*H): measured faster for these shapes
             np.matmul(xs, w, out=out)
     out += b
