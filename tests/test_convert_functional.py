@@ -303,3 +303,45 @@ def test_functional_refusals_leave_no_file(tmp_path):
         convert.load_keras_weights(other, tmp_path / "w.weights.h5")
     for a, b in zip(before, other.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# ---- PyTorch: the seq2seq module docs/convert.md defines, both ways -------------------------
+def _torch_seq2seq(torch):
+    nn = torch.nn
+
+    class Seq2Seq(nn.Module):
+        """numrnn's seq2seq model in PyTorch: submodules named by class in Keras' order."""
+
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(V, 4)      # the encoder's (deeper: first)
+            self.embedding_1 = nn.Embedding(V, 4)    # the decoder's
+            self.lstm = nn.LSTM(4, 5, batch_first=True)
+            self.lstm_1 = nn.LSTM(4, 5, batch_first=True)
+            self.dense = nn.Linear(5, V)
+
+        def forward(self, enc_ids, dec_ids):
+            _, (h, c) = self.lstm(self.embedding(enc_ids))
+            seq, _ = self.lstm_1(self.embedding_1(dec_ids), (h, c))
+            return torch.softmax(self.dense(seq), -1)
+
+    return Seq2Seq()
+
+
+def test_seq2seq_state_dict_both_ways():
+    torch = pytest.importorskip("torch", reason="numrnn[convert-test] (torch) is not installed")
+    torch.manual_seed(0)
+    module = _torch_seq2seq(torch).eval()
+    x, _ = _data("seq2seq")
+    with torch.no_grad():
+        expected = module(*(torch.from_numpy(a) for a in x)).numpy()
+    net = _numrnn_model("seq2seq")
+    convert.load_torch_state_dict(net, module.state_dict())
+    np.testing.assert_allclose(net.predict(x), expected, rtol=1e-5, atol=1e-6)
+    net.set_weights(_randomize(net.get_weights(), np.random.default_rng(4)))
+    fresh = _torch_seq2seq(torch).eval()
+    fresh.load_state_dict({k: torch.from_numpy(v) for k, v in
+                           convert.torch_state_dict(net).items()}, strict=True)
+    with torch.no_grad():
+        ours = fresh(*(torch.from_numpy(a) for a in x)).numpy()
+    np.testing.assert_allclose(ours, net.predict(x), rtol=1e-5, atol=1e-6)
