@@ -12,14 +12,19 @@ import pytest
 from numrnn import convert
 from numrnn.convert import keras_graph
 from numrnn.layers import (
+    GRU,
     LSTM,
     Add,
+    Average,
     Bidirectional,
     Concatenate,
     Dense,
     Dot,
     Embedding,
+    GlobalAveragePooling1D,
     Input,
+    Multiply,
+    SimpleRNN,
     Subtract,
 )
 from numrnn.models import Model
@@ -345,3 +350,46 @@ def test_seq2seq_state_dict_both_ways():
     with torch.no_grad():
         ours = fresh(*(torch.from_numpy(a) for a in x)).numpy()
     np.testing.assert_allclose(ours, net.predict(x), rtol=1e-5, atol=1e-6)
+
+
+# ---- ONNX: the graph with several inputs, merges and initial states ------------------------
+@pytest.mark.parametrize("name", ["two_inputs", "seq2seq", "merges"])
+def test_functional_model_runs_in_onnxruntime(name, tmp_path):
+    pytest.importorskip("onnx", reason="numrnn[convert] (onnx) is not installed")
+    ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
+    if name == "merges":  # every merge op; GRU and SimpleRNN states as initial_h
+        a, b = Input((T, 3)), Input((T, 3))
+        seq, h = GRU(4, return_sequences=True, return_state=True, reset_after=True,
+                     recurrent_activation="sigmoid")(a)
+        h2 = SimpleRNN(4, go_backwards=True)(b, initial_state=h)
+        att = Dot(axes=(2, 2))([seq, seq])                      # (B, T, T)
+        ctx = Dot(axes=(2, 1))([att, seq])                      # (B, T, 4)
+        mixed = Concatenate(axis=-1)([ctx, Subtract()([seq, ctx])])
+        pooled = GlobalAveragePooling1D()(mixed)
+        v = Average()([Multiply()([h, h2]), Add()([h, h2, h])])
+        net = Model([a, b], [Dense(2)(Concatenate()([pooled, v])), Dot(axes=1)([h, v])])
+        rng = np.random.default_rng(9)
+        x = [rng.normal(size=(5, T, 3)).astype(np.float32) for _ in range(2)]
+    else:
+        net = _numrnn_model(name)
+        x, _ = _data(name)
+    net.set_weights(_randomize(net.get_weights(), np.random.default_rng(7)))
+    convert.to_onnx(net, tmp_path / "m.onnx")
+    sess = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    feeds = {i.name: (a.astype(np.int64) if a.dtype.kind in "iu" else a)
+             for i, a in zip(sess.get_inputs(), x)}
+    _assert_same(sess.run(None, feeds), net.predict(x))
+    if name == "seq2seq":  # the batch size and both lengths are dynamic
+        short = [a[:3, :4] for a in x]
+        feeds = {i.name: a.astype(np.int64) for i, a in zip(sess.get_inputs(), short)}
+        _assert_same(sess.run(None, feeds), net.predict(short))
+
+
+def test_onnx_refusals_name_what_is_missing(tmp_path):
+    pytest.importorskip("onnx", reason="numrnn[convert] (onnx) is not installed")
+    with pytest.raises(ValueError, match="mask_zero=True"):
+        convert.to_onnx(_numrnn_model("shared"), tmp_path / "s.onnx")
+    a, b = Input((3,)), Input((3,))
+    with pytest.raises(ValueError, match="normalize=True is not exported"):
+        convert.to_onnx(Model([a, b], Dot(axes=1, normalize=True)([a, b])), tmp_path / "d.onnx")
+    assert not list(tmp_path.iterdir())
