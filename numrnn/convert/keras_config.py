@@ -31,8 +31,12 @@ from ..layers import (
     GRU,
     LSTM,
     Activation,
+    Add,
+    Average,
     Bidirectional,
+    Concatenate,
     Dense,
+    Dot,
     Dropout,
     Embedding,
     Flatten,
@@ -40,11 +44,13 @@ from ..layers import (
     GlobalMaxPooling1D,
     Layer,
     Masking,
+    Multiply,
     Permute,
     RepeatVector,
     Reshape,
     SimpleRNN,
     SpatialDropout1D,
+    Subtract,
     TimeDistributed,
 )
 from ..layers.recurrent import RNN
@@ -69,9 +75,10 @@ class ConfigReader:
     """One Keras layer config being read: ``take`` what is understood, then ``finish``."""
 
     def __init__(self, class_name: str, config: dict, major: int, source: str,
-                 masked: bool = False):
+                 masked: bool = False, functional: bool = False):
         self.class_name, self.major, self.source = class_name, major, source
         self.masked = masked  # whether a mask reaches this layer
+        self.functional = functional  # in a functional model (several outputs can flow on)
         self.config = dict(config)
         self.name = str(self.config.get("name", class_name))
         self.where = f"{source}: layer {self.name!r} ({class_name})"
@@ -193,7 +200,10 @@ def _rnn_from(r: ConfigReader, gates: bool) -> dict:
         # absent: the layer's default in that Keras (2.1: hard_sigmoid; 3: sigmoid)
         default = "sigmoid" if r.major >= 3 else "hard_sigmoid"
         kwargs["recurrent_activation"] = r.activation("recurrent_activation", default)
-    r.require("return_state", (False,))
+    if r.functional:  # the states are outputs of the layer's node, as in numrnn
+        kwargs["return_state"] = bool(r.take("return_state", False))
+    else:
+        r.require("return_state", (False,))
     r.require("stateful", (False,))
     r.require("time_major", (False,))
     if r.masked and kwargs["return_sequences"]:  # without a mask there are no masked steps
@@ -206,7 +216,8 @@ def _rnn_to(layer, gates: bool) -> dict:
     config = {**_keras3_common(layer), "units": layer.units,
               "activation": layouts.activation_to_keras3(layer.activation.name, layer.name),
               "use_bias": layer.use_bias, "return_sequences": layer.return_sequences,
-              "return_state": False, "go_backwards": layer.go_backwards, "stateful": False,
+              "return_state": layer.return_state, "go_backwards": layer.go_backwards,
+              "stateful": False,
               "unroll": False, "zero_output_for_mask": False}
     if gates:
         config["recurrent_activation"] = layouts.activation_to_keras3(
@@ -384,6 +395,13 @@ KINDS: tuple[KerasKind, ...] = (
               lambda layer: ("forward_layer/cell", "backward_layer/cell")),
     KerasKind("TimeDistributed", TimeDistributed, _time_distributed_from,
               _time_distributed_to, _td_paths),
+    # merge layers: in functional models only (a Sequential passes one tensor on)
+    _simple("Concatenate", Concatenate, "axis"),
+    _simple("Add", Add),
+    _simple("Subtract", Subtract),
+    _simple("Multiply", Multiply),
+    _simple("Average", Average),
+    _simple("Dot", Dot, "axes", "normalize"),
 )
 BY_KERAS_CLASS = {kind.keras_class: kind for kind in KINDS}
 BY_KERAS_CLASS["GlobalAvgPool1D"] = BY_KERAS_CLASS["GlobalAveragePooling1D"]  # Keras 2 aliases
@@ -441,9 +459,10 @@ def kind_of_keras(class_name: str, where: str) -> KerasKind:
 
 
 def read_config(class_name: str, config: dict, major: int, source: str,
-                masked: bool = False) -> tuple[KerasKind, dict]:
-    """The kind and numrnn constructor arguments of one Keras layer config."""
-    reader = ConfigReader(class_name, config, major, source, masked)
+                masked: bool = False, functional: bool = False) -> tuple[KerasKind, dict]:
+    """The kind and numrnn constructor arguments of one Keras layer config
+    (``functional``: the layer is in a functional model, where return_state is allowed)."""
+    reader = ConfigReader(class_name, config, major, source, masked, functional)
     kind = kind_of_keras(class_name, reader.where)
     kwargs = kind.from_keras(reader)
     reader.finish()
@@ -453,13 +472,14 @@ def read_config(class_name: str, config: dict, major: int, source: str,
 
 
 def layer_from_keras(class_name: str, config: dict, major: int, source: str,
-                     input_shape: tuple | None, masked: bool = False) -> Layer:
+                     input_shape: tuple | None, masked: bool = False,
+                     functional: bool = False) -> Layer:
     """A numrnn layer (unbuilt) for one Keras layer config.
 
-    ``input_shape`` (batch dimension included) is given for the first layer of a model;
-    ``masked``: whether a mask reaches the layer.
+    ``input_shape`` (batch dimension included) is given for the first layer of a Sequential;
+    ``masked``: whether a mask reaches the layer; ``functional``: it is in a functional model.
     """
-    kind, kwargs = read_config(class_name, config, major, source, masked)
+    kind, kwargs = read_config(class_name, config, major, source, masked, functional)
     if input_shape is not None:
         if kind.numrnn_class is Embedding:
             if len(input_shape) != 2:

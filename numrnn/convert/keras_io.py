@@ -24,8 +24,9 @@ import numpy as np
 
 from .. import __version__ as numrnn_version
 from ..io_utils import atomic_write
-from ..models import Sequential
-from . import keras_config, layouts
+from ..layers import Layer
+from ..models import Model, Sequential
+from . import keras_config, keras_graph, layouts
 from ._deps import require
 
 __all__ = ["from_keras", "load_keras_weights", "save_keras_weights", "save_keras"]
@@ -125,26 +126,40 @@ def _keras3_vars(layers_group, name: str, subpaths: tuple[str, ...]) -> list[np.
     return arrays
 
 
-def _file_weights(kf: _KerasFile, model: Sequential) -> Weights:
+def _file_weights(kf: _KerasFile, layers: list[Layer]) -> Weights:
     """The weight arrays of the file, one list per layer with weights, in layer order.
 
-    Keras 2 files list their layers in order. Keras 3 files name each layer's group after
-    its class, numbered per class in layer order (``lstm``, ``lstm_1``, ...; whatever the
-    layers' own names), so `keras3_names` finds them.
+    ``layers``: the model's layers in Keras' order (`_keras_layers`). Keras 2 files list
+    their layers in order. Keras 3 files name each layer's group after its class, numbered
+    per class in layer order (``lstm``, ``lstm_1``, ...; whatever the layers' own names), so
+    `keras3_names` finds them.
     """
     if kf.keras2_group is not None:
         return _keras2_weights(kf.keras2_group)
     out = []
-    for layer, name in zip(model.layers, keras3_names(model)):
+    for layer, name in zip(layers, _numbered(layers)):
         if layer.params:
             kind = keras_config.kind_of_layer(layer, kf.source)
             out.append(_keras3_vars(kf.keras3_layers, name, kind.keras3_weight_paths(layer)))
     return out
 
 
-def _assign(model: Sequential, weights: Weights, source: str) -> None:
-    """Check every array against the model, then write them all (or none)."""
-    layers = [layer for layer in model.layers if layer.params]
+def _keras_layers(model: Model) -> list[Layer]:
+    """``model``'s layers in the order Keras keeps them: a Sequential's in order (no Input
+    layer), a functional model's by depth (`keras_graph.keras_order`, Input layers included)."""
+    if isinstance(model, Sequential):
+        return model.layers
+    return keras_graph.keras_order(model)
+
+
+def _numbered(layers: list[Layer]) -> list[str]:
+    return layouts.numbered_names([keras_graph.keras_class(layer, "keras3_names")
+                                   for layer in layers])
+
+
+def _assign(all_layers: list[Layer], weights: Weights, source: str) -> None:
+    """Check every array against the layers (Keras order), then write them all (or none)."""
+    layers = [layer for layer in all_layers if layer.params]
     if len(weights) != len(layers):
         raise ValueError(f"{source}: holds weights for {len(weights)} layers, the model has "
                          f"{len(layers)} layers with weights "
@@ -169,7 +184,8 @@ def _layer_specs(config: dict, source: str) -> tuple[str, list[dict], tuple | No
     class_name = config.get("class_name")
     if class_name != "Sequential":
         raise ValueError(f"{source}: the model is a Keras {class_name!r}; numrnn.convert reads "
-                         "Sequential models (numrnn has no functional Model yet)")
+                         f"Sequential and functional ({', '.join(keras_graph.FUNCTIONAL_CLASSES)})"
+                         " models")
     inner = config.get("config")
     if isinstance(inner, list):  # Keras 2.0-2.1 wrote the list of layers itself
         name, specs = "sequential", inner
@@ -195,13 +211,16 @@ def _layer_specs(config: dict, source: str) -> tuple[str, list[dict], tuple | No
 
 
 # ---- public functions --------------------------------------------------------------------
-def from_keras(path: str | os.PathLike) -> Sequential:
+def from_keras(path: str | os.PathLike) -> Model:
     """The numrnn model of a Keras model file, with its weights.
 
     Reads a Keras 3 ``.keras`` file or a full-model ``.h5`` (Keras 2.x, tf.keras 2.x, or
     Keras 3's legacy ``model.save('x.h5')``). The file's ``keras_version`` decides what
     version-dependent names meant (Keras 3's ``hard_sigmoid`` is another function than
-    Keras 2's). The result is not compiled.
+    Keras 2's). The result is not compiled: a `Sequential` for a Keras Sequential, a
+    functional `Model` for a Keras functional model ("Functional", Keras 2's "Model"),
+    rebuilt call by call from the config's inbound nodes: several inputs and outputs, merge
+    layers, shared layers, states (``return_state=True``) fed to ``initial_state``, masks.
 
     Raises ValueError naming the layer and setting for a layer kind numrnn lacks or a
     setting that would change the outputs; training-only settings numrnn lacks
@@ -217,11 +236,15 @@ def from_keras(path: str | os.PathLike) -> Sequential:
         >>> net.predict(x)                                 # == model.predict(x)
     """
 
-    def read(kf: _KerasFile, _f) -> Sequential:
+    def read(kf: _KerasFile, _f) -> Model:
         if kf.config is None:
             raise ValueError(f"{kf.source}: holds weights only (no model config); build the "
                              "model in numrnn and use load_keras_weights")
         major = layouts.keras_major(kf.version, kf.source)
+        if kf.config.get("class_name") in keras_graph.FUNCTIONAL_CLASSES:
+            graph, layers = keras_graph.model_from_config(kf.config, major, kf.source)
+            _assign(layers, _file_weights(kf, layers), kf.source)
+            return graph
         name, specs, input_shape = _layer_specs(kf.config, kf.source)
         model = Sequential(name=name)
         masked = False
@@ -234,18 +257,19 @@ def from_keras(path: str | os.PathLike) -> Sequential:
         if not model.built:
             raise ValueError(f"{kf.source}: the model's input shape is not recorded, so "
                              "its weights cannot be placed")
-        _assign(model, _file_weights(kf, model), kf.source)
+        _assign(model.layers, _file_weights(kf, model.layers), kf.source)
         return model
 
     return _open(path, read)
 
 
-def load_keras_weights(model: Sequential, path: str | os.PathLike) -> None:
+def load_keras_weights(model: Model, path: str | os.PathLike) -> None:
     """Load a Keras HDF5 weights file into a built numrnn ``model`` of the same architecture.
 
     Accepts Keras 3's ``.weights.h5``, Keras 2's ``save_weights`` ``.h5``, and the weights
     inside a full-model ``.h5`` or ``.keras`` file. Layers with weights are matched in order,
-    whatever their names. On any mismatch a
+    whatever their names (a functional model's in Keras' order: by depth, see
+    `numrnn.convert.keras_graph`). On any mismatch a
     ValueError names the layer and the shapes, and the model is left unchanged.
 
     Example:
@@ -257,38 +281,43 @@ def load_keras_weights(model: Sequential, path: str | os.PathLike) -> None:
     def read(kf: _KerasFile, _f) -> None:
         if kf.version is not None:
             layouts.keras_major(kf.version, kf.source)
-        _assign(model, _file_weights(kf, model), kf.source)
+        layers = _keras_layers(model)
+        _assign(layers, _file_weights(kf, layers), kf.source)
 
     _open(path, read)
 
 
 def _check_model(model: Any, what: str) -> None:
-    if not isinstance(model, Sequential):
+    if not isinstance(model, Model):
         raise TypeError(f"{what}: model has type {type(model).__name__}; accepted: a numrnn "
-                        "Sequential")
+                        "Sequential or Model")
     if not model.built:
         raise ValueError(f"{what}: the model is not built; give its first layer an input "
                          "shape (or call model.build) first")
+    if not isinstance(model, Sequential):
+        keras_graph.check_model(model, what)
+        return
     for layer in model.layers:
         keras_config.kind_of_layer(layer, what)
 
 
-def keras3_names(model: Sequential) -> list[str]:
-    """The groups of ``model``'s layers in a Keras 3 weights file (`layouts.numbered_names`)."""
-    return layouts.numbered_names(
-        [keras_config.kind_of_layer(layer, "keras3_names").keras_class for layer in model.layers])
+def keras3_names(model: Model) -> list[str]:
+    """The groups of ``model``'s layers in a Keras 3 weights file (`layouts.numbered_names`),
+    in Keras' layer order (`_keras_layers`)."""
+    return _numbered(_keras_layers(model))
 
 
-def _write_keras3_weights(h5file, model: Sequential) -> None:
-    names = keras3_names(model)
+def _write_keras3_weights(h5file, model: Model) -> None:
+    all_layers = _keras_layers(model)
+    names = _numbered(all_layers)
     h5file.attrs["numrnn_version"] = numrnn_version
     layers = h5file.create_group("layers", track_order=True)
-    for layer, name in zip(model.layers, names):
-        kind = keras_config.kind_of_layer(layer, "save")
+    for layer, name in zip(all_layers, names):
         g = layers.create_group(name, track_order=True)
         g.create_group("vars").attrs["name"] = name
         if not layer.params:
             continue
+        kind = keras_config.kind_of_layer(layer, "save")
         # the arrays are split evenly over the paths (Bidirectional: forward, backward)
         paths = kind.keras3_weight_paths(layer)
         arrays = list(layer.params.values())
@@ -303,7 +332,7 @@ def _write_keras3_weights(h5file, model: Sequential) -> None:
     h5file.create_group("vars").attrs["name"] = model.name
 
 
-def save_keras_weights(model: Sequential, path: str | os.PathLike,
+def save_keras_weights(model: Model, path: str | os.PathLike,
                        format: str | None = None) -> None:
     """Write ``model``'s weights as a Keras HDF5 weights file (atomically).
 
@@ -329,12 +358,13 @@ def save_keras_weights(model: Sequential, path: str | os.PathLike,
             _write_keras2_weights(f, model)
 
 
-def _write_keras2_weights(group, model: Sequential) -> None:
-    group.attrs["layer_names"] = [layer.name.encode() for layer in model.layers]
+def _write_keras2_weights(group, model: Model) -> None:
+    layers = _keras_layers(model)
+    group.attrs["layer_names"] = [layer.name.encode() for layer in layers]
     group.attrs["backend"] = b"tensorflow"
     group.attrs["keras_version"] = KERAS2_FILE_VERSION.encode()
     group.attrs["numrnn_version"] = numrnn_version
-    for layer in model.layers:
+    for layer in layers:
         g = group.create_group(layer.name)
         names = [f"{layer.name}/{p}:0" for p in layer.params]
         g.attrs["weight_names"] = [n.encode() for n in names]
@@ -342,12 +372,14 @@ def _write_keras2_weights(group, model: Sequential) -> None:
             g.create_dataset(n, data=w)
 
 
-def save_keras(model: Sequential, path: str | os.PathLike) -> None:
+def save_keras(model: Model, path: str | os.PathLike) -> None:
     """Write ``model`` as a Keras 3 ``.keras`` file (architecture and weights, atomically).
 
     ``keras.models.load_model(path)`` opens it and its ``predict`` equals numrnn's; the
     training setup (loss, optimizer) is not saved: compile the Keras model yourself.
     numrnn's ``hard_sigmoid`` (Keras 2's) has no Keras 3 counterpart and is refused.
+    A `Sequential` becomes a Keras Sequential, a functional `Model` a Keras "Functional"
+    model with the same graph (`numrnn.convert.keras_graph`).
 
     Example:
         >>> numrnn.convert.save_keras(net, "tiny.keras")
@@ -355,6 +387,20 @@ def save_keras(model: Sequential, path: str | os.PathLike) -> None:
     """
     h5py = _h5py()
     _check_model(model, "save_keras")
+    config = _sequential_config(model) if isinstance(model, Sequential) else \
+        keras_graph.functional_config(model, "save_keras")
+    meta = {"keras_version": KERAS3_FILE_VERSION, "numrnn_version": numrnn_version,
+            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    weights = io.BytesIO()
+    with h5py.File(weights, "w", track_order=True) as f:
+        _write_keras3_weights(f, model)
+    with atomic_write(path) as fobj, zipfile.ZipFile(fobj, "w") as zf:
+        zf.writestr("metadata.json", json.dumps(meta))
+        zf.writestr("config.json", json.dumps(config))
+        zf.writestr("model.weights.h5", weights.getvalue())
+
+
+def _sequential_config(model: Sequential) -> dict:
     layers = [keras_config.layer_to_keras(layer, "save_keras", masked) for layer, masked
               in zip(model.layers, keras_config.mask_reaches(model.layers))]
     first = model.layers[0]
@@ -367,12 +413,4 @@ def save_keras(model: Sequential, path: str | os.PathLike) -> None:
               "config": {"name": model.name, "trainable": True,
                          "layers": [input_layer] + layers},
               "build_config": {"input_shape": list(first.input_shape)}}
-    meta = {"keras_version": KERAS3_FILE_VERSION, "numrnn_version": numrnn_version,
-            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
-    weights = io.BytesIO()
-    with h5py.File(weights, "w", track_order=True) as f:
-        _write_keras3_weights(f, model)
-    with atomic_write(path) as fobj, zipfile.ZipFile(fobj, "w") as zf:
-        zf.writestr("metadata.json", json.dumps(meta))
-        zf.writestr("config.json", json.dumps(config))
-        zf.writestr("model.weights.h5", weights.getvalue())
+    return config

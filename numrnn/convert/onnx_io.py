@@ -14,7 +14,9 @@ Recurrent layers become ONNX's own LSTM / GRU / RNN operators, run time-major
 * Keras 2's hard_sigmoid is ONNX's HardSigmoid with alpha=0.2, beta=0.5, Keras 3's
   (numrnn's 'hard_sigmoid_keras3') alpha=1/6, beta=0.5;
 * go_backwards: the input is reversed in time first (Keras returns the sequence in that
-  processing order, ONNX's ``direction='reverse'`` would not).
+  processing order, ONNX's ``direction='reverse'`` would not);
+* functional models: each layer call becomes its nodes, merge layers ONNX's Concat, Sum,
+  Sub, Mul, MatMul; initial states the operators' ``initial_h`` / ``initial_c``.
 
 One table entry per layer kind (`KINDS`) emits that layer's nodes.
 """
@@ -31,22 +33,29 @@ from ..layers import (
     GRU,
     LSTM,
     Activation,
+    Add,
+    Average,
     Bidirectional,
+    Concatenate,
     Dense,
+    Dot,
     Dropout,
     Embedding,
     Flatten,
     GlobalAveragePooling1D,
     GlobalMaxPooling1D,
+    InputLayer,
     Layer,
+    Multiply,
     Permute,
     RepeatVector,
     Reshape,
     SimpleRNN,
     SpatialDropout1D,
+    Subtract,
     TimeDistributed,
 )
-from ..models import Sequential
+from ..models import Model, Sequential
 from . import layouts
 from ._deps import require
 
@@ -176,19 +185,32 @@ def _time_major(g: _Graph, layer, x: str, backwards: bool) -> str:
 
 
 def _recurrent(g: _Graph, layer, x: str) -> str:
+    return _recurrent_call(g, layer, x, [])[0]
+
+
+def _recurrent_call(g: _Graph, layer, x: str, states: list[str]) -> list[str]:
+    """The layer's output, then (``return_state``) its final states; ``states``: the
+    initial states (B, H) as the operator's ``initial_h`` (and ``initial_c``)."""
     op, w, r, b, acts, extra = _rnn_parts(layer)
     attrs = {"hidden_size": layer.units, "direction": "forward", "layout": 0,
              **_rnn_activations(layer, acts), **extra}
     xs = _time_major(g, layer, x, layer.go_backwards)
-    outputs = g.node(op, [xs, g.const(f"{layer.name}_W", w[None]),
-                          g.const(f"{layer.name}_R", r[None]),
-                          g.const(f"{layer.name}_B", b[None])], layer.name, n_out=2, **attrs)
+    inputs = [xs, g.const(f"{layer.name}_W", w[None]), g.const(f"{layer.name}_R", r[None]),
+              g.const(f"{layer.name}_B", b[None])]
+    if states:  # (B, H) -> (1, B, H); no sequence_lens ("")
+        inputs += [""] + [g.node("Unsqueeze", [s, g.const("axis", np.array([0], np.int64))],
+                                 f"{layer.name}_initial_state")[0] for s in states]
+    n_states = len(layer.state_names)
+    outputs = g.node(op, inputs, layer.name, n_out=1 + n_states, **attrs)
+    finals = [g.node("Squeeze", [o, g.const("axis", np.array([0], np.int64))],
+                     f"{layer.name}_state")[0] for o in outputs[1:]]  # (1, B, H) -> (B, H)
     if layer.return_sequences:  # Y: (T, 1, B, H) -> (B, T, H)
         y = g.node("Squeeze", [outputs[0], g.const("axis", np.array([1], np.int64))],
                    f"{layer.name}_squeeze")[0]
-        return g.node("Transpose", [y], f"{layer.name}_batch_major", perm=[1, 0, 2])[0]
-    return g.node("Squeeze", [outputs[1], g.const("axis", np.array([0], np.int64))],
-                  f"{layer.name}_squeeze")[0]  # Y_h: (1, B, H) -> (B, H)
+        out = g.node("Transpose", [y], f"{layer.name}_batch_major", perm=[1, 0, 2])[0]
+    else:
+        out = finals[0]  # the last output is the final h
+    return [out] + (finals if layer.return_state else [])
 
 
 def _bidirectional(g: _Graph, layer: Bidirectional, x: str) -> str:
@@ -286,13 +308,114 @@ KINDS: dict[type, Callable[[_Graph, Layer, str], str]] = {
 }
 
 
-def to_onnx(model: Sequential, path: str | os.PathLike, opset: int = 17) -> None:
+def _merge(g: _Graph, layer: Layer, xs: list[str]) -> str:
+    """A merge layer of a functional model as ONNX operators."""
+    if isinstance(layer, Concatenate):
+        return g.node("Concat", xs, layer.name, axis=layer.axis)[0]
+    if isinstance(layer, Subtract):
+        return g.node("Sub", xs, layer.name)[0]
+    if isinstance(layer, Multiply):
+        out = xs[0]
+        for k, x in enumerate(xs[1:]):
+            out = g.node("Mul", [out, x], f"{layer.name}_{k}")[0]
+        return out
+    if isinstance(layer, (Add, Average)):
+        out = g.node("Sum", xs, layer.name)[0]
+        if isinstance(layer, Average):
+            out = g.node("Mul", [out, g.const("scale", np.array(1.0 / len(xs), np.float32))],
+                         f"{layer.name}_mean")[0]
+        return out
+    return _dot(g, layer, xs)
+
+
+def _dot(g: _Graph, layer: Dot, xs: list[str]) -> str:
+    """Dot of two (B, D) inputs: sum(a * b) over D, kept as (B, 1); of two (B, ., .)
+    inputs: MatMul of a with its contracted axis last and b with it in the middle."""
+    ranks = [len(s) for s in layer.input_shape]
+    where = f"to_onnx: layer {layer.name!r} (Dot)"
+    if layer.normalize:
+        raise ValueError(f"{where}: normalize=True is not exported")
+    ax, ay = layer._resolved_axes(ranks)
+    if ranks == [2, 2]:
+        prod = g.node("Mul", xs, f"{layer.name}_mul")[0]
+        axes = g.const("axes", np.array([1], np.int64))
+        return g.node("ReduceSum", [prod, axes], layer.name, keepdims=1)[0]
+    if ranks != [3, 3]:
+        raise ValueError(f"{where}: inputs of ranks {ranks} are not exported; supported: "
+                         "two of rank 2 or two of rank 3")
+    a, b = xs
+    if ax == 1:  # (B, D, P) -> (B, P, D)
+        a = g.node("Transpose", [a], f"{layer.name}_a", perm=[0, 2, 1])[0]
+    if ay == 2:  # (B, Q, D) -> (B, D, Q)
+        b = g.node("Transpose", [b], f"{layer.name}_b", perm=[0, 2, 1])[0]
+    return g.node("MatMul", [a, b], layer.name)[0]
+
+
+_MERGES = (Concatenate, Add, Subtract, Multiply, Average, Dot)
+
+
+def _functional_graph(onnx, g: _Graph, model: Model) -> tuple[list, list]:
+    """Nodes for every layer call of a functional ``model``; (input infos, output infos).
+
+    Inputs are named after their Input layers (int64 when they are token ids), outputs
+    ``output`` (one) or ``output_0``, ``output_1``, ..."""
+    names: dict[int, str] = {}
+    infos = []
+    for t in model.inputs:
+        layer = t._keras_history[0]
+        dims = ["batch"] + [d if d is not None else f"{layer.name}_dim{k}"
+                            for k, d in enumerate(t.shape[1:], 1)]
+        integer = layer.input_dtype.kind in "iu"
+        if not integer and layer.input_dtype != np.float32:
+            raise ValueError(f"to_onnx: input {layer.name!r} is {layer.input_dtype}; the graph "
+                             "is float32")
+        infos.append(onnx.helper.make_tensor_value_info(
+            layer.name, onnx.TensorProto.INT64 if integer else onnx.TensorProto.FLOAT, dims))
+        names[id(t)] = layer.name
+    for node in model._nodes:
+        layer = node.layer
+        ins = [names[id(t)] for t in node.input_tensors]
+        main, states = ins[:len(ins) - node.n_states], ins[len(ins) - node.n_states:]
+        if isinstance(layer, _MERGES):
+            outs = [_merge(g, layer, main)]
+        elif isinstance(layer, (SimpleRNN, LSTM, GRU)):
+            outs = _recurrent_call(g, layer, main[0], states)
+        elif states:
+            raise ValueError(f"to_onnx: layer {layer.name!r} ({type(layer).__name__}) with "
+                             "initial_state is not exported; supported: SimpleRNN, LSTM, GRU")
+        else:
+            outs = [KINDS[type(layer)](g, layer, main[0])]
+        for t, name in zip(node.output_tensors, outs, strict=True):
+            names[id(t)] = name
+    outputs = []
+    several = len(model.outputs) > 1
+    for k, t in enumerate(model.outputs):
+        out_name = f"output_{k}" if several else "output"
+        g.nodes.append(onnx.helper.make_node("Identity", [names[id(t)]], [out_name],
+                                             name=out_name))
+        dims = ["batch"] + [d if d is not None else f"{out_name}_dim{j}"
+                            for j, d in enumerate(t.shape[1:], 1)]
+        outputs.append(onnx.helper.make_tensor_value_info(out_name, onnx.TensorProto.FLOAT,
+                                                          dims))
+    return infos, outputs
+
+
+def to_onnx(model: Model, path: str | os.PathLike, opset: int = 17) -> None:
     """Write ``model`` as an ONNX file that ONNX Runtime runs with ``model.predict``'s outputs.
 
     The input is ``input_ids`` (int64, (batch, length)) when the model starts with an
     Embedding, else ``input`` (float32, (batch, timesteps, features)); the output is
     ``output``; the batch size is dynamic. ``opset`` from 14 (the recurrent operators'
     ``layout``) to the newest the installed ``onnx`` knows. Float32 models only.
+
+    A functional `Model`: one graph input per Input layer, named after it (int64 token
+    ids for an integer Input), outputs ``output`` or ``output_0``, ``output_1``, ...;
+    merge layers become Concat / Sum / Sub / Mul / Sum·(1/n) / Mul+ReduceSum or MatMul
+    (Dot of rank-2 or rank-3 inputs, without ``normalize``); states passed to
+    ``initial_state`` become the operator's ``initial_h`` / ``initial_c``, and
+    ``return_state`` outputs its ``Y_h`` / ``Y_c``. Refused with a ValueError naming the
+    layer: anything else (e.g. a Bidirectional with states, Dot with ``normalize``).
+
     Not yet exported: masking (``Embedding(mask_zero=True)``, ``Masking``). Needs
     ``pip install 'numrnn[convert]'`` (onnx).
 
@@ -302,16 +425,23 @@ def to_onnx(model: Sequential, path: str | os.PathLike, opset: int = 17) -> None
         >>> sess.run(None, {"input_ids": x.astype("int64")})[0]   # == net.predict(x)
     """
     onnx = require("onnx", "numrnn.convert.to_onnx")
-    if not isinstance(model, Sequential):
+    if not isinstance(model, Model):
         raise TypeError(f"to_onnx: model has type {type(model).__name__}; accepted: a numrnn "
-                        "Sequential")
+                        "Sequential or Model")
     newest = onnx.defs.onnx_opset_version()
     if not isinstance(opset, int) or isinstance(opset, bool) or not MIN_OPSET <= opset <= newest:
         raise ValueError(f"to_onnx: opset={opset!r}; accepted: an int from {MIN_OPSET} to "
                          f"{newest}")
     if not model.built:
         raise ValueError("to_onnx: the model is not built; give its first layer an input shape")
+    functional = not isinstance(model, Sequential)
     for layer in model.layers:
+        if isinstance(layer, InputLayer) or (functional and isinstance(layer, _MERGES)):
+            continue
+        if isinstance(layer, Bidirectional) and functional and any(
+                n.n_states for n in model._nodes if n.layer is layer):
+            raise ValueError(f"to_onnx: layer {layer.name!r}: a Bidirectional with "
+                             "initial_state is not exported")
         if type(layer) not in KINDS:
             raise ValueError(f"to_onnx: layer {layer.name!r} ({type(layer).__name__}) has no "
                              f"ONNX export; supported: "
@@ -323,6 +453,10 @@ def to_onnx(model: Sequential, path: str | os.PathLike, opset: int = 17) -> None
             raise ValueError(f"to_onnx: layer {layer.name!r} has mask_zero=True; masking is "
                              "not exported to ONNX yet")
     g = _Graph(onnx, opset)
+    if functional:
+        inputs, outputs = _functional_graph(onnx, g, model)
+        _write(onnx, g, model, inputs, outputs, opset, path)
+        return
     first = model.layers[0]
     dims = ["batch"] + [d if d is not None else f"dim{k}"
                         for k, d in enumerate(first.input_shape[1:], 1)]
@@ -337,7 +471,12 @@ def to_onnx(model: Sequential, path: str | os.PathLike, opset: int = 17) -> None
     out_dims = ["batch"] + [d if d is not None else f"out{k}"
                             for k, d in enumerate(model.output_shape[1:], 1)]
     y_info = onnx.helper.make_tensor_value_info("output", onnx.TensorProto.FLOAT, out_dims)
-    graph = onnx.helper.make_graph(g.nodes, model.name, [x_info], [y_info], g.initializers)
+    _write(onnx, g, model, [x_info], [y_info], opset, path)
+
+
+def _write(onnx, g: _Graph, model: Model, inputs: list, outputs: list, opset: int,
+           path: str | os.PathLike) -> None:
+    graph = onnx.helper.make_graph(g.nodes, model.name, inputs, outputs, g.initializers)
     proto = onnx.helper.make_model(graph, producer_name="numrnn",
                                    opset_imports=[onnx.helper.make_opsetid("", opset)])
     onnx.checker.check_model(proto, full_check=True)

@@ -19,6 +19,13 @@ Dropout,       (nothing at inference)               (none)
 SpatialDropout1D
 =============  ===================================  ==========================================
 
+A functional `Model` maps the same way, one submodule per layer (Input layers have none),
+numbered in the order Keras lists the layers (by depth, the encoder before the decoder:
+`numrnn.convert.keras_graph.keras_order`); its merge layers are ``torch.cat``, ``+``,
+``-``, ``*``, a mean or ``torch.bmm`` in the module's ``forward`` and have no weights; a
+recurrent layer's ``return_state`` states are PyTorch's ``(h_n, c_n)`` and
+``initial_state`` its ``(h_0, c_0)`` (with a leading axis of 1).
+
 A Bidirectional must merge by ``concat`` (PyTorch's output is [forward, backward] on the
 last axis; without ``return_sequences`` it is ``cat(h_n[0], h_n[1])``, not ``out[:, -1]``).
 
@@ -39,17 +46,24 @@ import numpy as np
 from ..layers import (
     GRU,
     LSTM,
+    Add,
+    Average,
     Bidirectional,
+    Concatenate,
     Dense,
+    Dot,
     Dropout,
     Embedding,
     Flatten,
+    InputLayer,
     Layer,
+    Multiply,
     SimpleRNN,
     SpatialDropout1D,
+    Subtract,
 )
-from ..models import Sequential
-from . import layouts
+from ..models import Model, Sequential
+from . import keras_graph, layouts
 
 __all__ = ["torch_state_dict", "load_torch_state_dict"]
 
@@ -191,7 +205,9 @@ KINDS: tuple[TorchKind, ...] = (
     # identity at inference, no weights: nothing in the state dict
     TorchKind(Dropout, lambda layer: [], lambda layer, p: {}, lambda layer, t: []),
     TorchKind(SpatialDropout1D, lambda layer: [], lambda layer, p: {}, lambda layer, t: []),
-)
+) + tuple(  # merge layers of a functional model: torch.cat, +, -, *, mean, bmm; no weights
+    TorchKind(cls, lambda layer: [], lambda layer, p: {}, lambda layer, t: [])
+    for cls in (Concatenate, Add, Subtract, Multiply, Average, Dot))
 
 
 def _kind(layer: Layer) -> TorchKind:
@@ -203,21 +219,25 @@ def _kind(layer: Layer) -> TorchKind:
 
 
 def _checked_model(model: Any, what: str) -> list[tuple[Layer, str, TorchKind]]:
-    if not isinstance(model, Sequential):
+    """(layer, submodule name, kind) of every layer but the Input layers, in Keras' order
+    (a Sequential's layers in order, a functional model's by depth: `keras_graph.keras_order`)."""
+    if not isinstance(model, Model):
         raise TypeError(f"{what}: model has type {type(model).__name__}; accepted: a numrnn "
-                        "Sequential")
+                        "Sequential or Model")
     if not model.built:
         raise ValueError(f"{what}: the model is not built; give its first layer an input shape")
     out = []
-    names = layouts.numbered_names([type(layer).__name__ for layer in model.layers])
-    for layer, name in zip(model.layers, names):
+    ordered = model.layers if isinstance(model, Sequential) else keras_graph.keras_order(model)
+    layers = [layer for layer in ordered if not isinstance(layer, InputLayer)]
+    names = layouts.numbered_names([type(layer).__name__ for layer in layers])
+    for layer, name in zip(layers, names):
         kind = _kind(layer)
         kind.check(layer)
         out.append((layer, name, kind))
     return out
 
 
-def torch_state_dict(model: Sequential) -> dict[str, np.ndarray]:
+def torch_state_dict(model: Model) -> dict[str, np.ndarray]:
     """NumPy arrays named and laid out as the state dict of the equivalent PyTorch module.
 
     ``module.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})`` then gives
@@ -249,7 +269,7 @@ def _as_array(value: Any, key: str) -> np.ndarray:
     return arr
 
 
-def load_torch_state_dict(model: Sequential, state_dict: Mapping[str, Any]) -> None:
+def load_torch_state_dict(model: Model, state_dict: Mapping[str, Any]) -> None:
     """Load a PyTorch state dict (of the module docs/convert.md defines) into ``model``.
 
     Values may be torch tensors, NumPy arrays or anything with ``.numpy()`` or
