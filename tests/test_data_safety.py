@@ -160,3 +160,16 @@ def test_load_npz_reads_plain_and_object_arrays(tmp_path):
     arrays = load_npz(path)
     assert sorted(arrays) == ["x_test", "x_train", "y_test", "y_train"]
     assert arrays["x_train"][2] == [6, 7, 8, 9] and arrays["y_train"].tolist() == [0, 1, 1, 0]
+
+
+def test_experiments_data_folder_without_trailing_slash(tmp_path, monkeypatch):
+    """``python -m numrnn.experiments imdb --data DIR`` passes DIR to load_imdb (issue 8.13)."""
+    from numrnn.experiments.imdb import load_imdb
+
+    monkeypatch.delenv("NUMRNN_DATA", raising=False)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    _write_imdb(folder / "imdb.npz")
+    (x_train, y_train), (x_test, _), num_words = load_imdb(str(folder))
+    assert x_train.shape == (4, 20) and x_test.shape == (2, 20)
+    assert num_words == 12  # the largest id, 8 + index_from 3, plus 1

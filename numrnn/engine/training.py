@@ -36,6 +36,11 @@ class NotCompiledError(ValueError, RuntimeError):
     that Keras raises here, so either ``except`` clause catches it."""
 
 
+def check_verbose(verbose) -> None:
+    if not isinstance(verbose, (int, np.integer)) or verbose not in (0, 1, 2):
+        raise ValueError(f"verbose={verbose!r}; accepted: 0, 1 or 2")
+
+
 def positive_int(name: str, value, allow_zero: bool = False) -> int:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < (
         0 if allow_zero else 1
@@ -518,8 +523,7 @@ class Model(Network):
         initial_epoch = positive_int("initial_epoch", initial_epoch, allow_zero=True)
         if seed is not None:
             seed = positive_int("seed", seed, allow_zero=True)
-        if not isinstance(verbose, (int, np.integer)) or verbose not in (0, 1, 2):
-            raise ValueError(f"verbose={verbose!r}; accepted: 0, 1 or 2")
+        check_verbose(verbose)
         if not isinstance(validation_split, (int, float)) or isinstance(validation_split, bool) \
                 or not 0 <= validation_split < 1:
             raise ValueError(f"validation_split={validation_split!r}; accepted: 0 <= value < 1")
@@ -562,6 +566,7 @@ class Model(Network):
                                                                "verbose", "sample_weight"])
         self._require_compiled()
         batch_size = 32 if batch_size is None else positive_int("batch_size", batch_size)
+        check_verbose(verbose)
         xs, ys, sws = self._standardize_xy(x, y, sample_weight)
         if len(xs[0]) == 0:
             raise ValueError("x: 0 samples; accepted: at least one sample to evaluate on")
@@ -576,6 +581,7 @@ class Model(Network):
         if unknown:
             raise unknown_argument_error("predict", unknown, ["x", "batch_size", "verbose"])
         batch_size = 32 if batch_size is None else positive_int("batch_size", batch_size)
+        check_verbose(verbose)
         xs = self._standardize_x(x)
         with backend.blas_threads():
             outs = training_arrays.predict_loop(self, xs, batch_size)

@@ -28,7 +28,8 @@ from .wrappers import Bidirectional, TimeDistributed
 __all__ = ["Layer", "Attention", "Dense", "Flatten", "Embedding", "RNN", "SimpleRNN", "LSTM", "GRU",
            "Activation", "RepeatVector", "Masking", "Reshape", "Permute", "Dropout",
            "SpatialDropout1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Bidirectional",
-           "TimeDistributed", "deserialize", "Input", "InputLayer", "Add", "Subtract",
+           "TimeDistributed", "GlobalAvgPool1D", "GlobalMaxPool1D",
+           "deserialize", "Input", "InputLayer", "Add", "Subtract",
            "Multiply", "Average", "Concatenate", "Dot", "add", "subtract", "multiply", "average",
            "concatenate", "dot"]
 
@@ -39,6 +40,7 @@ _CLASSES = {cls.__name__: cls
                         TimeDistributed, InputLayer, Add, Subtract, Multiply, Average,
                         Concatenate, Dot)}
 # Keras 2.1 also knows the pooling layers by these short names
+GlobalAvgPool1D, GlobalMaxPool1D = GlobalAveragePooling1D, GlobalMaxPooling1D
 _CLASSES["GlobalAvgPool1D"] = GlobalAveragePooling1D
 _CLASSES["GlobalMaxPool1D"] = GlobalMaxPooling1D
 

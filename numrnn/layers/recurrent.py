@@ -27,8 +27,6 @@ Arrays inside are *time-major*, (T, B, features), so that step t is one contiguo
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from .. import activations, backend
@@ -37,7 +35,6 @@ from .base import Layer, Shape, as_float_array
 
 # CONTRACT.md 1: the base Layer takes ``batch_size``. Until the engine's base does, the
 # recurrent layers translate it themselves (Keras: batch_input_shape = (batch_size,) + input_shape).
-_BASE_TAKES_BATCH_SIZE = "batch_size" in inspect.signature(Layer.__init__).parameters
 
 
 class NotStatefulError(AttributeError, ValueError):
@@ -187,13 +184,7 @@ class RNN(Layer):
         self.d_initial_state: list[np.ndarray] | None = None
         self.states: list[np.ndarray | None] = [None] * len(self.state_names)
         self._stateful_batch: int | None = None
-        batch_size = None if _BASE_TAKES_BATCH_SIZE else kwargs.pop("batch_size", None)
-        if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
-                                       or isinstance(batch_size, bool) or batch_size <= 0):
-            raise ValueError(f"batch_size={batch_size!r}; accepted: a positive int or None")
         super().__init__(**kwargs)
-        if batch_size is not None and self.batch_input_shape is not None:
-            self.batch_input_shape = (int(batch_size),) + tuple(self.batch_input_shape[1:])
 
     # ---- shapes and weights -------------------------------------------------------------
     def build(self, input_shape: Shape) -> None:
@@ -1029,6 +1020,11 @@ class GRU(RNN):
     Weights: kernel (D, 3H), recurrent_kernel (H, 3H), bias (3H,) or, with
     ``reset_after=True`` (the modern Keras and PyTorch form, the default), (2, 3H):
     row 0 the input bias, row 1 the recurrent bias.
+
+    Differs from Keras 2.1 on purpose: Keras 2.1's default was ``reset_after=False``. numrnn
+    defaults to ``True`` because Keras 3, tf.keras 2 and PyTorch's ``nn.GRU`` all compute that
+    form, so a GRU trained here moves to them unchanged (``numrnn.convert``); pass
+    ``reset_after=False`` for the 2.1 form. The two forms' weights are not interchangeable.
 
     Dropout, recurrent dropout (one mask for all three gates, not on the direct path
     z_t * h_{t-1}), statefulness, go_backwards, unroll, implementation: see ``RNN``.
