@@ -88,8 +88,9 @@ def load_data(path: str | os.PathLike | None = "imdb.npz", num_words: int | None
 
     fname, where = _resolve(path, "imdb.npz")
     file = get_file(fname, ORIGIN, MD5, path=where)
-    arrays = load_npz(file)  # never runs code from the file (see numrnn.utils.safe_npz)
-    x_train, y_train, x_test, y_test = _checked_arrays(arrays, file)
+    # never runs code from the file (see numrnn.utils.safe_npz); no other reference to the
+    # arrays is kept, so the file's lists are freed once flattened below
+    x_train, y_train, x_test, y_test = _checked_arrays(load_npz(file), file)
 
     rng = np.random.RandomState(seed)
     order = np.arange(len(x_train))
