@@ -127,7 +127,7 @@ def test_load_data_on_random_bytes_names_the_file(tmp_path, content):
     "start_char": ANYTHING, "oov_char": ANYTHING, "index_from": ANYTHING,
     "bogus": ANYTHING}))
 def test_load_data_arguments_fail_only_clearly(tmp_path, kwargs):
-    from tests.test_data_safety import _write_imdb
+    from test_data_safety import _write_imdb  # tests/ is on sys.path (pytest prepend mode)
 
     path = _write_imdb(tmp_path / "imdb.npz")
     try:
@@ -293,7 +293,7 @@ def test_found_fit_arguments(override):
     {"start_char": 2**63},
 ])
 def test_found_load_data_arguments(tmp_path, kwargs):
-    from tests.test_data_safety import _write_imdb
+    from test_data_safety import _write_imdb  # tests/ is on sys.path (pytest prepend mode)
 
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         imdb.load_data(_write_imdb(tmp_path / "imdb.npz"), **kwargs)
