@@ -5,8 +5,7 @@ import pytest
 
 import numrnn
 from numrnn import constraints, initializers, regularizers
-from numrnn.layers import Dense, Embedding, Layer, deserialize
-from numrnn.layers.core import weight_hooks_supported
+from numrnn.layers import Dense, Embedding, deserialize
 from numrnn.models import Sequential
 
 GEN = np.random.default_rng(0)
@@ -132,18 +131,6 @@ def test_dense_and_embedding_keep_their_regularizers_and_constraints_in_config()
     assert copy.activity_regularizer.l1 == 0.01
 
 
-@pytest.mark.skipif(weight_hooks_supported(),
-                    reason="the base layer has the CONTRACT.md weight hooks")
-def test_without_base_hooks_a_regularized_layer_refuses_to_build():
-    layer = Dense(3, kernel_regularizer="l2")
-    with pytest.raises(NotImplementedError, match="kernel_regularizer"):
-        layer.build((None, 4))
-    assert not layer.params and not layer.built
-    Dense(3, activity_regularizer="l2").build((None, 4))  # stored only: the engine applies it
-
-
-@pytest.mark.skipif(not hasattr(Layer, "regularization_loss"),
-                    reason="needs the engine's Layer.regularization_loss (CONTRACT.md 3)")
 def test_regularized_dense_adds_its_penalty_to_the_loss(rng):
     x = rng.normal(size=(16, 4)).astype("float32")
     y = rng.normal(size=(16, 1)).astype("float32")

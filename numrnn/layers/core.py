@@ -2,40 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from .. import activations, constraints, regularizers
 from .. import initializers as inits
 from .base import Layer, Shape, as_float_array
-
-
-def weight_hooks_supported() -> bool:
-    """True when ``Layer.add_weight`` takes ``regularizer=``/``constraint=`` (CONTRACT 2)."""
-    params = inspect.signature(Layer.add_weight).parameters
-    return "regularizer" in params and "constraint" in params
-
-
-def add_weight_with_hooks(layer: Layer, name: str, shape: tuple, initializer,
-                          regularizer=None, constraint=None) -> np.ndarray:
-    """``layer.add_weight``, passing a regularizer/constraint only when one is given."""
-    extra = {}
-    if regularizer is not None:
-        extra["regularizer"] = regularizer
-    if constraint is not None:
-        extra["constraint"] = constraint
-    return layer.add_weight(name, shape, initializer, **extra)
-
-
-def check_hooks_available(layer: Layer, hooks: dict) -> None:
-    """Raise before building if a regularizer/constraint is set but the base cannot apply it."""
-    given = [k for k, v in hooks.items() if v is not None]
-    if given and not weight_hooks_supported():
-        raise NotImplementedError(
-            f"{layer.name}: {', '.join(given)} need Layer.add_weight(regularizer=..., "
-            "constraint=...), which this numrnn build's base layer does not have yet"
-        )
 
 
 class Dense(Layer):
@@ -87,17 +58,11 @@ class Dense(Layer):
                 f"{self.name}: input shape {input_shape}; accepted: rank >= 2 with a known last "
                 "dimension"
             )
-        check_hooks_available(self, {
-            "kernel_regularizer": self.kernel_regularizer,
-            "bias_regularizer": self.bias_regularizer,
-            "kernel_constraint": self.kernel_constraint,
-            "bias_constraint": self.bias_constraint})
-        add_weight_with_hooks(self, "kernel", (input_shape[-1], self.units),
-                              self.kernel_initializer, self.kernel_regularizer,
-                              self.kernel_constraint)
+        self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
+                        regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         if self.use_bias:
-            add_weight_with_hooks(self, "bias", (self.units,), self.bias_initializer,
-                                  self.bias_regularizer, self.bias_constraint)
+            self.add_weight("bias", (self.units,), self.bias_initializer,
+                            regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:

@@ -8,7 +8,6 @@ from .. import constraints, regularizers
 from .. import initializers as inits
 from ..sparse import RowSparseGrad
 from .base import Layer, Shape
-from .core import add_weight_with_hooks, check_hooks_available
 
 
 class Embedding(Layer):
@@ -61,11 +60,9 @@ class Embedding(Layer):
     def build(self, input_shape: Shape) -> None:
         if len(input_shape) != 2:
             raise ValueError(f"{self.name}: input shape {input_shape}; accepted: (batch, length)")
-        check_hooks_available(self, {"embeddings_regularizer": self.embeddings_regularizer,
-                                     "embeddings_constraint": self.embeddings_constraint})
-        add_weight_with_hooks(self, "embeddings", (self.input_dim, self.output_dim),
-                              self.embeddings_initializer, self.embeddings_regularizer,
-                              self.embeddings_constraint)
+        self.add_weight("embeddings", (self.input_dim, self.output_dim),
+                        self.embeddings_initializer, regularizer=self.embeddings_regularizer,
+                        constraint=self.embeddings_constraint)
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
