@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..engine.network import node_indices
 from ..layers import Bidirectional, InputLayer, Layer
 from ..layers.input_layer import input_tensor
 from ..models import Model
@@ -324,14 +325,7 @@ def functional_config(model: Model, what: str) -> dict:
     """Keras 3's config of a numrnn functional ``model`` (layers in `keras_order`)."""
     check_model(model, what)
     nodes = _model_nodes(model)
-    in_model = {id(n) for n in nodes}
-    index: dict[int, int] = {}  # a node's index among its layer's nodes in this model
-    for layer in model.layers:
-        k = 0
-        for node in layer._inbound_nodes:
-            if id(node) in in_model:
-                index[id(node)] = k
-                k += 1
+    index = node_indices(model.layers, nodes)  # a node's index among its layer's calls here
 
     def tensor(t) -> dict:
         spec = _tensor(t)
@@ -353,7 +347,7 @@ def functional_config(model: Model, what: str) -> dict:
                           "config": {"batch_shape": list(layer.batch_input_shape),
                                      "dtype": dtype, "sparse": False, "name": layer.name}})
             continue
-        calls = [n for n in layer._inbound_nodes if id(n) in in_model and n.input_tensors]
+        calls = [n for n in layer._inbound_nodes if id(n) in index and n.input_tensors]
         masked = any(t._has_mask for n in calls
                      for t in n.input_tensors[:len(n.input_tensors) - n.n_states])
         spec = keras_config.layer_to_keras(layer, what, masked)

@@ -363,3 +363,17 @@ class Network:
             raise RuntimeError(f"{node.layer.name}: no cached outputs for its activity "
                                "regularizer")
         return outs
+
+
+def node_indices(layers, nodes) -> dict[int, int]:
+    """Keras' ``node_index``: each node's position among those of its layer's calls that
+    belong to ``nodes`` (a shared layer's second call in this model is node 1), by id."""
+    in_model = {id(n) for n in nodes}
+    index: dict[int, int] = {}
+    for layer in layers:
+        k = 0
+        for node in layer._inbound_nodes:
+            if id(node) in in_model:
+                index[id(node)] = k
+                k += 1
+    return index

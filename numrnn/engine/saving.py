@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import optimizers
 from ..io_utils import atomic_write
+from .network import node_indices
 
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
@@ -69,14 +70,7 @@ def network_config(model) -> dict:
         if model.built:
             config["build_input_shape"] = list(model.input_shape)
         return config
-    in_model = {id(n) for n in model._nodes} | {id(t.node) for t in model.inputs}
-    index: dict[int, int] = {}
-    for layer in model.layers:
-        k = 0
-        for node in layer._inbound_nodes:
-            if id(node) in in_model:
-                index[id(node)] = k
-                k += 1
+    index = node_indices(model.layers, list(model._nodes) + [t.node for t in model.inputs])
 
     def ref(t) -> list:
         layer, _, tensor_index = t._keras_history
@@ -84,7 +78,7 @@ def network_config(model) -> dict:
 
     layers = []
     for layer in model.layers:
-        nodes = [n for n in layer._inbound_nodes if id(n) in in_model and n.input_tensors]
+        nodes = [n for n in layer._inbound_nodes if id(n) in index and n.input_tensors]
         layers.append({**_layer_spec(layer), "name": layer.name, "inbound_nodes": [
             {"inputs": [ref(t) for t in n.input_tensors], "list_input": n.list_input,
              "n_states": n.n_states, "kwargs": n.kwargs} for n in nodes]})
