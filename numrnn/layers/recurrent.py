@@ -202,23 +202,17 @@ class RNN(Layer):
                     "input_shape=)")
             self._stateful_batch = int(batch)
         d, gh = input_shape[-1], self.n_gates * self.units
-        self._add_weight("kernel", (d, gh), self.kernel_initializer,
-                         self.kernel_regularizer, self.kernel_constraint)
-        self._add_weight("recurrent_kernel", (self.units, gh), self.recurrent_initializer,
-                         self.recurrent_regularizer, self.recurrent_constraint)
+        self.add_weight("kernel", (d, gh), self.kernel_initializer,
+                        regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.add_weight("recurrent_kernel", (self.units, gh), self.recurrent_initializer,
+                        regularizer=self.recurrent_regularizer,
+                        constraint=self.recurrent_constraint)
         if self.use_bias:
-            self._add_weight("bias", self._bias_shape(), self.bias_initializer,
-                             self.bias_regularizer, self.bias_constraint)
+            self.add_weight("bias", self._bias_shape(), self.bias_initializer,
+                            regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         super().build(input_shape)
         if self.stateful:
             self.reset_states()
-
-    def _add_weight(self, name, shape, initializer, regularizer, constraint):
-        """``add_weight``, passing regularizer/constraint only when one is given (the base
-        takes them from the engine's CONTRACT.md change on)."""
-        extra = {k: v for k, v in (("regularizer", regularizer), ("constraint", constraint))
-                 if v is not None}
-        return self.add_weight(name, shape, initializer, **extra)
 
     def _bias_shape(self) -> tuple[int, ...]:
         return (self.n_gates * self.units,)
