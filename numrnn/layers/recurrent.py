@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import activations, backend
+from .. import activations, backend, constraints, regularizers
 from .. import initializers as inits
 from .base import Layer, Shape, as_float_array
 
@@ -47,20 +47,6 @@ def _check_rate(value, argument: str) -> float:
             or not 0.0 <= float(value) < 1.0:
         raise ValueError(f"{argument}={value!r}; accepted: a float in [0, 1)")
     return float(value)
-
-
-def _resolve(kind: str, value, argument: str):
-    """``numrnn.regularizers.get(value)`` / ``numrnn.constraints.get(value)``, imported only
-    when a value is given (CONTRACT.md 2)."""
-    if value is None:
-        return None
-    import importlib
-
-    module = importlib.import_module(f"numrnn.{kind}")
-    try:
-        return module.get(value)
-    except (TypeError, ValueError) as err:
-        raise type(err)(f"{argument}={value!r}: {err}") from None
 
 
 def _serialize(obj):
@@ -174,11 +160,11 @@ class RNN(Layer):
                      recurrent_regularizer=recurrent_regularizer,
                      bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer)
         for arg in _REGULARIZER_ARGS:
-            setattr(self, arg, _resolve("regularizers", given[arg], arg))
+            setattr(self, arg, regularizers.get(given[arg], arg))
         given = dict(kernel_constraint=kernel_constraint,
                      recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint)
         for arg in _CONSTRAINT_ARGS:
-            setattr(self, arg, _resolve("constraints", given[arg], arg))
+            setattr(self, arg, constraints.get(given[arg], arg))
         self._workspaces: dict[tuple[int, int], dict[str, np.ndarray]] = {}
         self._infer_ws: tuple[tuple, dict[str, np.ndarray]] | None = None
         self.d_initial_state: list[np.ndarray] | None = None
